@@ -1,0 +1,49 @@
+/**
+ * ganeti-uds: Ganeti's Unix-domain-socket RPC for Node.js. The whole public API, by layer.
+ */
+// Framing and codec
+export { EOM, DEFAULT_MAX_MESSAGE_BYTES, FrameDecoder, MessageTooLargeError, encodeFrame } from './framing.js';
+export type { FrameDecoderOptions } from './framing.js';
+export { DEFAULT_MAX_DEPTH, decodeJson, encodeJson } from './codec.js';
+export type { DecodeOptions, InvalidUtf8Policy } from './codec.js';
+export { JsonSyntaxError } from './exact-json.js';
+// Messages
+export { MsgKeys, strOfKey, buildCall, parseCall, buildResponse, decodeResponse, parseResponse } from './message.js';
+export type { Call, MsgKey, Response } from './message.js';
+// Errors
+export {
+  GanetiError, MessageError, createGanetiError, toGanetiError,
+  GenericError, LockError, PidFileLockError, HypervisorError, ProgrammerError, BlockDeviceError,
+  ConfigurationError, ConfigVerifyError, ConfigVersionMismatch, ReservationError, RemoteError,
+  SignatureError, ParameterError, ResultValidationError, OpPrereqError, OpExecError, OpResultError,
+  OpCodeUnknown, JobLost, JobFileCorrupted, ResolverError, HooksFailure, HooksAbort, UnitParseError,
+  ParseError, TypeEnforcementError, X509CertError, TagError, CommandError, StorageError, InotifyError,
+  JobQueueError, JobQueueDrainError, JobQueueFull, ConfdMagicError, ConfdClientError, UdpDataSizeError,
+  NoCtypesError, IPAddressError, LuxiError, QueryFilterParseError, RapiTestResult, FileStoragePathError,
+  HotplugError, AddressPoolError, OpRetryNotSupportedError, DeviceCreationError, JobCanceled, SshUpdateError,
+  ProtocolError, ConnectionClosedError, TimeoutError, RequestError, NoMasterError, PermissionError,
+  ErrorCodes,
+} from './errors.js';
+export type { WireError, ProtocolErrorCode } from './errors.js';
+export { GANETI_ERROR_SHAPES, PYTHON_ONLY_ERROR_NAMES, ECODES, ArgKind, checkErrorArgs, isGanetiErrorName } from './ganeti-errors.js';
+export type { GanetiErrorName, ErrorCode } from './ganeti-errors.js';
+// Defaults and logging
+export {
+  DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_CONNECT_RETRY_DELAY_MS, DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_SEND_TIMEOUT_MS, DEFAULT_BACKLOG, DEFAULT_SOCKET_MODE, DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_CONNECTIONS_PER_USER, DEFAULT_CLOSE_GRACE_MS,
+} from './defaults.js';
+export { silentLogger } from './logger.js';
+export type { Logger, LogFn } from './logger.js';
+// Transport
+export { connectSocket, MAX_SOCKET_PATH_BYTES } from './transport/connect.js';
+export type { ConnectOptions } from './transport/connect.js';
+export { getPeerCredentials, peerCredentialsAvailable } from './transport/peer-credentials.js';
+export type { PeerCredentials } from './transport/peer-credentials.js';
+// Dispatch
+export { Client, connectClient } from './dispatch/client.js';
+export type { RecvResult, ClientOptions, ConnectClientOptions, CallOptions, StreamPair } from './dispatch/client.js';
+export { UdsServer, createServer } from './dispatch/server.js';
+export type { ServerOptions, ServerStats } from './dispatch/server.js';
+export { echoHandler } from './dispatch/handler.js';
+export type { Handler, RequestContext } from './dispatch/handler.js';
