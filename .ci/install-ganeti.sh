@@ -28,8 +28,9 @@ fail() { echo "install-ganeti.sh: ERROR: $*" >&2; exit 1; }
 note() { echo "install-ganeti.sh: $*" >&2; }
 
 [ "$(id -u)" -eq 0 ] || fail "must run as root (sudo bash $0)"
-command -v apt-get >/dev/null && command -v dpkg-query >/dev/null \
-  || fail "needs a Debian system with apt-get (Debian bookworm ships Ganeti 3.0)"
+if ! command -v apt-get >/dev/null || ! command -v dpkg-query >/dev/null; then
+  fail "needs a Debian system with apt-get (Debian bookworm ships Ganeti 3.0)"
+fi
 
 export DEBIAN_FRONTEND=noninteractive
 

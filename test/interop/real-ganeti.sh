@@ -69,6 +69,20 @@ print_env() {
   printf 'GANETI_HOSTNAME=%q\n' "$host"
 }
 
+join_words() { tr -s ' \n' '  ' | sed 's/^ //; s/ $//'; }
+
+# The recorded pid of daemon $1, printed only if that process still is that
+# daemon (guards against pid reuse after a crash).
+recorded_pid() {
+  local pid args
+  pid=$(cat "$STATE/$1.pid" 2>/dev/null || true)
+  [ -n "$pid" ] || return 0
+  args=$(ps -o args= -p "$pid" 2>/dev/null || true)
+  case $args in
+    "$SBIN/$1 "*|"[$1]"*) echo "$pid" ;;
+  esac
+}
+
 pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
 
 # Every process (running or zombie) that belongs to this DIR: the recorded
@@ -78,7 +92,7 @@ pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
 our_pids() {
   local root=$1 name pid seeds="" p
   for name in ganeti-wconfd ganeti-luxid; do
-    pid=$(cat "$STATE/$name.pid" 2>/dev/null || true)
+    pid=$(recorded_pid "$name")
     [ -n "$pid" ] && seeds="$seeds $pid"
   done
   for p in /proc/[0-9]*; do
@@ -240,37 +254,37 @@ EOF
 }
 
 do_stop() {
-  local host root name pid pids alive i
+  local host root name pid pids alive
   host=$(host_name)
   root=$DIR/$host
-  pids=$(our_pids "$root")
+  pids=$(our_pids "$root" | join_words)
   # Polite first: SIGTERM to each daemon's process group, and to the rest.
   for name in ganeti-luxid ganeti-wconfd; do
-    pid=$(cat "$STATE/$name.pid" 2>/dev/null || true)
+    pid=$(recorded_pid "$name")
     if pid_alive "$pid"; then
       kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
     fi
   done
   # shellcheck disable=SC2086
   [ -z "$pids" ] || kill -TERM $pids 2>/dev/null || true
-  for i in $(seq 1 50); do
+  for _ in $(seq 1 50); do
     # shellcheck disable=SC2086
     alive=$(running_pids $pids)
     [ -z "$alive" ] && break
     sleep 0.1
   done
   # Then SIGKILL whatever is left (including anything forked meanwhile).
-  pids=$(echo $pids $(our_pids "$root") | tr ' ' '\n' | sort -u)
+  pids=$({ printf '%s\n' "$pids"; our_pids "$root"; } | sort -un | join_words)
   # shellcheck disable=SC2086
   alive=$(running_pids $pids)
   if [ -n "$alive" ]; then
-    log "SIGKILL to: $(echo $alive)"
+    log "SIGKILL to: $(join_words <<< "$alive")"
     # shellcheck disable=SC2086
     kill -KILL $alive 2>/dev/null || true
   fi
   # Wait until they are gone from the process table. Zombies are reaped by
   # init, which here takes up to ~1.5 s.
-  for i in $(seq 1 100); do
+  for _ in $(seq 1 100); do
     # shellcheck disable=SC2086
     [ -z "$(ps -o pid= -p "$(echo $pids | tr ' ' ,)" 2>/dev/null)" ] && break
     sleep 0.1
@@ -278,7 +292,7 @@ do_stop() {
   rm -f "$STATE/ganeti-luxid.pid" "$STATE/ganeti-wconfd.pid"
   # shellcheck disable=SC2086
   alive=$(running_pids $pids)
-  [ -z "$alive" ] || die "processes still alive after SIGKILL: $(echo $alive)"
+  [ -z "$alive" ] || die "processes still alive after SIGKILL: $(join_words <<< "$alive")"
   # shellcheck disable=SC2086
   if [ -n "$pids" ] && [ -n "$(ps -o pid= -p "$(echo $pids | tr ' ' ,)" 2>/dev/null)" ]; then
     log "note: dead but not yet reaped (zombie): $(ps -o pid=,stat=,comm= -p "$(echo $pids | tr ' ' ,)" | tr '\n' ' ')"
@@ -290,7 +304,7 @@ do_start() {
   local host root sockdir t0 deadline name pid
   mkdir -p "$STATE"
   for name in ganeti-luxid ganeti-wconfd; do
-    pid=$(cat "$STATE/$name.pid" 2>/dev/null || true)
+    pid=$(recorded_pid "$name")
     pid_alive "$pid" && die "$name already running (pid $pid) for $DIR"
   done
   host=$(fqdn)

@@ -71,6 +71,7 @@ EXIT_TIMEOUT = 3
 EXIT_CONNECT = 4
 
 FINALIZED = ("success", "error", "canceled")
+DEBIAN_GANETI_PYTHONPATH = "/usr/share/ganeti/3.0"
 
 
 def _on_alarm(signum, frame):  # pylint: disable=W0613
@@ -165,7 +166,12 @@ def main(argv):
     sys.stderr.write("luxi_driver: bad script: %s\n" % err)
     return EXIT_USAGE
 
-  # Imported late so that usage errors do not need Ganeti.
+  # Imported late so that usage errors do not need Ganeti. Falls back to
+  # Debian's location when PYTHONPATH was not set.
+  try:
+    import ganeti  # pylint: disable=C0415,W0611
+  except ImportError:
+    sys.path.insert(0, DEBIAN_GANETI_PYTHONPATH)
   from ganeti import luxi  # pylint: disable=C0415
   from ganeti import opcodes  # pylint: disable=C0415
   from ganeti import utils  # pylint: disable=C0415
