@@ -141,7 +141,7 @@ export class UdsServer {
     bytesOut: 0,
   };
 
-  constructor(handler: Handler<never, unknown>, options: ServerOptions = {}) {
+  constructor(handler: Handler<unknown, unknown>, options: ServerOptions = {}) {
     this.#handler = handler as Handler<unknown, unknown>;
     this.#options = resolveOptions(options);
     this.#server = net.createServer({ allowHalfOpen: true, pauseOnConnect: false }, (socket) => this.#accept(socket));
@@ -526,6 +526,6 @@ class ServerConnection {
 const EMPTY = Buffer.alloc(0);
 
 /** Creates a server for `handler` (Ganeti `connectServer` + `listener`). Call `listen(path)` next. */
-export function createServer(handler: Handler<never, unknown>, options: ServerOptions = {}): UdsServer {
+export function createServer(handler: Handler<unknown, unknown>, options: ServerOptions = {}): UdsServer {
   return new UdsServer(handler, options);
 }
