@@ -419,6 +419,13 @@ class ServerConnection {
     if (this.#busy || this.#gone) return;
     const idle = this.#head === this.#queue.length;
     if (this.#closeAfterReply || (idle && (this.#inputEnded || this.#draining))) {
+      if (this.#closeAfterReply && !this.#stream.writableEnded) {
+        // Close fully once the answer is flushed, as Ganeti's hClose does: a half-close
+        // would let a peer that keeps streaming (an oversize frame) hold the connection.
+        this.#stream.pause();
+        this.#stream.end(() => this.#stream.destroy());
+        return;
+      }
       this.#stream.end();
       if (this.#draining) setTimeout(() => this.#stream.destroy(), 1000).unref();
     }
