@@ -5,7 +5,7 @@
  */
 import { type CallOptions, type Client, type ConnectClientOptions, connectClient } from '../../dispatch/client.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, checkCount } from '../../defaults.js';
-import { ConnectionClosedError, JobLost } from '../../errors.js';
+import { ConnectionClosedError, JobLost, RequestError } from '../../errors.js';
 import { JOB_NOTCHANGED, LUXI_METHOD_TABLE, LUXI_WFJC_TIMEOUT_SECONDS, defaultQuerySocket, encodeLuxiArgs, type LuxiParams, type LuxiResult } from './methods.js';
 import { queryRecords, type QueryRecordsOptions } from './query-result.js';
 import type { JobChange, JobId, JobLogEntry, JobStatus, LuxiMethod, OpCode, QueryFieldsResult, QueryFilter, QueryResource, QueryResult } from './types.js';
@@ -97,6 +97,9 @@ export class LuxiClient {
       try {
         return (await this.#client.call(method, args, options)) as LuxiResult<M>;
       } catch (err) {
+        // After a parse failure luxid closes the connection (spec §4): drop it now, so the
+        // next call opens a new one instead of writing into the closing one.
+        if (err instanceof RequestError) this.#client.destroy();
         if (!(err instanceof ConnectionClosedError) || retries === 0) throw err;
         retries--;
         this.#client.destroy();
