@@ -8,7 +8,7 @@ import { type DecodeOptions } from '../codec.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, checkDurationMs } from '../defaults.js';
 import { ConnectionClosedError, ErrorCodes, GanetiError, ProtocolError, TimeoutError } from '../errors.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, FrameDecoder, checkByteLimit, encodeFrame } from '../framing.js';
-import { buildCall, parseResponse } from '../message.js';
+import { buildCall, decodeResponse, type Response } from '../message.js';
 import { connectSocket, type ConnectOptions } from '../transport/connect.js';
 
 /** The outcome of {@link Client.recv} (Ganeti `RecvResult`). */
@@ -51,9 +51,14 @@ export interface StreamPair {
   writable: Writable;
 }
 
+/** What a waiter gets: a raw message (recv) or an answer already decoded (call). */
+type Delivered = RecvResult | { readonly kind: 'response'; readonly response: Response };
+
 interface Waiter {
-  resolve(result: RecvResult): void;
-  /** Set when the caller stopped waiting: the message is read and dropped. */
+  resolve(result: Delivered): void;
+  /** A call's waiter: its message is an answer, decoded as it arrives. */
+  forCall: boolean;
+  /** Set when a call's caller stopped waiting: its answer is still read, then dropped. */
   abandoned: boolean;
 }
 
@@ -138,10 +143,10 @@ export class Client {
     const message = this.#takeInbox();
     if (message !== undefined) return Promise.resolve({ kind: 'ok', message });
     if (this.#end) return Promise.resolve(this.#end);
-    return this.#wait(options, (timeoutMs) => ({
+    return this.#wait(options, false, (timeoutMs) => ({
       kind: 'error',
       error: new TimeoutError(`Timeout in reading a response (no message within ${timeoutMs} ms)`),
-    }));
+    })) as Promise<RecvResult>;
   }
 
   /**
@@ -166,7 +171,7 @@ export class Client {
     options.signal?.throwIfAborted();
     const request = buildCall(method, args) + EOM_STRING;
     this.#write(request);
-    const result = await this.#wait(options, (timeoutMs) => {
+    const result = await this.#wait(options, true, (timeoutMs) => {
       const error = new TimeoutError(`No answer to ${method} within ${timeoutMs} ms`);
       // A late answer would be taken for the next call's: the connection is dropped.
       queueMicrotask(() => this.destroy(new ConnectionClosedError('Connection dropped after a request timed out', { cause: error })));
@@ -174,15 +179,9 @@ export class Client {
     });
     if (result.kind === 'closed') throw new ConnectionClosedError();
     if (result.kind === 'error') throw result.error;
-    try {
-      return parseResponse(result.message, this.#decodeOptions);
-    } catch (err) {
-      if (!isMalformed(err)) throw err;
-      // A malformed answer (e.g. a Haskell peer's non-ASCII byte 0x03 split a frame) leaves
-      // us out of step with the server: drop the connection rather than mix answers.
-      this.destroy(new ConnectionClosedError('Connection dropped after a malformed answer', { cause: err }));
-      throw err;
-    }
+    if (result.kind !== 'response') throw new ProtocolError('A call received an undecoded message', ErrorCodes.invalidMessage);
+    if (!result.response.success) throw GanetiError.fromWire(result.response.result);
+    return result.response.result;
   }
 
   /**
@@ -268,17 +267,31 @@ export class Client {
     return message;
   }
 
-  #wait(options: CallOptions, onTimeout: (timeoutMs: number) => RecvResult): Promise<RecvResult> {
+  /**
+   * Queues a waiter for the next message. A call's waiter that gives up stays in the queue
+   * (its answer is on the way and must be consumed); a recv's waiter leaves it, so the next
+   * message goes to the next recv, as a timed-out Ganeti `recvMsg` leaves data unread.
+   */
+  #wait(options: CallOptions, forCall: boolean, onTimeout: (timeoutMs: number) => RecvResult): Promise<Delivered> {
     const timeoutMs = options.timeoutMs === undefined ? this.#requestTimeoutMs : checkDurationMs('timeoutMs', options.timeoutMs);
-    return new Promise<RecvResult>((resolve, reject) => {
+    return new Promise<Delivered>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const signal = options.signal;
+      const giveUp = (): void => {
+        if (forCall) {
+          waiter.abandoned = true;
+        } else {
+          const at = this.#waiters.indexOf(waiter);
+          if (at !== -1) this.#waiters.splice(at, 1);
+        }
+      };
       const onAbort = (): void => {
-        waiter.abandoned = true;
+        giveUp();
         clearTimeout(timer);
         reject(signal?.reason);
       };
       const waiter: Waiter = {
+        forCall,
         abandoned: false,
         resolve: (result) => {
           clearTimeout(timer);
@@ -288,7 +301,7 @@ export class Client {
       };
       if (timeoutMs > 0) {
         timer = setTimeout(() => {
-          waiter.abandoned = true;
+          giveUp();
           signal?.removeEventListener('abort', onAbort);
           resolve(onTimeout(timeoutMs));
         }, timeoutMs);
@@ -303,14 +316,31 @@ export class Client {
     if (waiter === undefined) {
       this.#inbox.push(message);
       if (this.#inbox.length >= this.#maxQueued) this.#readable.pause();
-    } else if (!waiter.abandoned) {
+    } else if (!waiter.forCall) {
       waiter.resolve({ kind: 'ok', message });
+    } else {
+      let response: Response;
+      try {
+        response = decodeResponse(message, this.#decodeOptions);
+      } catch (err) {
+        // A malformed answer (e.g. a Haskell peer's non-ASCII byte 0x03 split a frame,
+        // spec §1.5) leaves us out of step with the server. It is judged on arrival, before
+        // later messages of the same read reach later calls, and the connection is dropped
+        // so that no call gets another call's answer.
+        if (!waiter.abandoned) waiter.resolve({ kind: 'error', error: err as Error });
+        this.destroy(new ConnectionClosedError('Connection dropped after a malformed answer', { cause: err }));
+        return;
+      }
+      if (!waiter.abandoned) waiter.resolve({ kind: 'response', response });
     }
   }
 
   #onData = (chunk: Buffer): void => {
     const messages = this.#decoder.push(chunk);
-    for (const message of messages) this.#deliver(message);
+    for (const message of messages) {
+      if (this.#end) return;
+      this.#deliver(message);
+    }
     const error = this.#decoder.error;
     if (error) this.destroy(error);
   };
@@ -344,11 +374,6 @@ export class Client {
       waiter.resolve(result);
     }
   }
-}
-
-/** True for parseResponse's own complaints about the answer's form (not a server error). */
-function isMalformed(err: unknown): boolean {
-  return err instanceof GanetiError && err.className === 'GenericError' && (/^Parsing LUXI response|^key 'success'|^key 'result'/.test(err.message));
 }
 
 /**
