@@ -8,6 +8,7 @@ import { type DecodeOptions } from '../codec.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, checkDurationMs } from '../defaults.js';
 import { ConnectionClosedError, ErrorCodes, GanetiError, ProtocolError, TimeoutError } from '../errors.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, FrameDecoder, checkByteLimit, encodeFrame } from '../framing.js';
+import { clientCallsObserved, observeClientCall, publishClientConnect } from '../diagnostics.js';
 import { buildCall, decodeResponse, type Response } from '../message.js';
 import { connectSocket, type ConnectOptions } from '../transport/connect.js';
 
@@ -166,7 +167,12 @@ export class Client {
    * @throws the decoded GanetiError on `success:false`; RequestError for a plain-string
    *   failure; ConnectionClosedError; TimeoutError; GenericError for a malformed answer.
    */
-  async call(method: string, args: unknown, options: CallOptions = {}): Promise<unknown> {
+  call(method: string, args: unknown, options: CallOptions = {}): Promise<unknown> {
+    if (!clientCallsObserved()) return this.#call(method, args, options);
+    return observeClientCall(this, method, args, () => this.#call(method, args, options));
+  }
+
+  async #call(method: string, args: unknown, options: CallOptions): Promise<unknown> {
     this.#checkOpen();
     options.signal?.throwIfAborted();
     const request = buildCall(method, args) + EOM_STRING;
@@ -382,5 +388,7 @@ export class Client {
  */
 export async function connectClient(path: string, options: ConnectClientOptions = {}): Promise<Client> {
   const socket = await connectSocket(path, options);
-  return new Client(socket, options);
+  const client = new Client(socket, options);
+  publishClientConnect(path, client);
+  return client;
 }

@@ -6,6 +6,7 @@
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type DecodeOptions, type InvalidUtf8Policy } from '../codec.js';
+import * as diag from '../diagnostics.js';
 import {
   DEFAULT_BACKLOG,
   DEFAULT_CLOSE_GRACE_MS,
@@ -298,6 +299,8 @@ class ServerConnection {
   #gone = false;
   #abort: AbortController | undefined;
   #sendTimer: NodeJS.Timeout | undefined;
+  /** The request being answered, kept only while diagnostics channels have subscribers. */
+  #observed: diag.ServerRequestMessage | undefined;
 
   constructor(
     stream: Duplex,
@@ -327,6 +330,7 @@ class ServerConnection {
       stream.on('timeout', this.#onIdle);
     }
     this.#logger.debug({ peer }, 'connection accepted');
+    diag.publishServerConnect(id, peer, stream);
   }
 
   /** Stop reading; answer what was received; then close. */
@@ -450,6 +454,7 @@ class ServerConnection {
     this.#stats.requests++;
     this.#write(buildResponse(false, FAILED_TO_PARSE + reason));
     this.#closeAfterReply = true;
+    diag.publishServerParseError(this.#id, reason);
   }
 
   #reply(result: unknown): void {
@@ -462,6 +467,7 @@ class ServerConnection {
     }
     this.#stats.requests++;
     this.#write(text);
+    if (this.#observed) diag.publishServerAnswer(this.#observed, true, result);
   }
 
   #replyError(err: unknown): void {
@@ -470,6 +476,7 @@ class ServerConnection {
     this.#stats.requests++;
     this.#stats.errors++;
     this.#write(buildResponse(false, error.toWire()));
+    if (this.#observed) diag.publishServerAnswer(this.#observed, false, error);
   }
 
   #context(): RequestContext {
@@ -495,6 +502,7 @@ class ServerConnection {
     try {
       const call = parseCall(message, this.#o.decode);
       input = this.#handler.parse(call.method, call.args, context);
+      this.#observed = diag.serverRequestsObserved() ? diag.publishServerRequest(this.#id, call.method, call.args, input) : undefined;
     } catch (err) {
       this.#failParse((err as Error).message ?? String(err));
       return;
