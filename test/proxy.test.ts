@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as net from 'node:net';
 import test, { type TestContext } from 'node:test';
@@ -6,6 +7,7 @@ import { connectClient, type Client } from '../src/dispatch/client.js';
 import { echoHandler, type Handler } from '../src/dispatch/handler.js';
 import { createServer } from '../src/dispatch/server.js';
 import { ConnectionClosedError, OpPrereqError, RequestError } from '../src/errors.js';
+import { formatExchangeJson, formatExchangeText } from '../src/cli/proxy.js';
 import { createProxy, type ProxyConnectionEvent, type ProxyOptions } from '../src/proxy/proxy.js';
 import type { ProxyExchange } from '../src/proxy/exchange.js';
 import { redactSecrets } from '../src/proxy/redact.js';
@@ -300,4 +302,76 @@ test('close() cuts open connections and removes the listen socket file', { timeo
 
 test('rejects a proxy whose listen and upstream paths are the same', async () => {
   await assert.rejects(createProxy({ listen: '/tmp/x.sock', upstream: '/tmp/x.sock' }), RangeError);
+});
+
+const SAMPLE: ProxyExchange = {
+  connectionId: 3,
+  seq: 2,
+  outcome: 'answered',
+  startedAt: new Date(2024, 0, 2, 13, 4, 5, 67),
+  durationMs: 1.23456,
+  request: Buffer.from('{"method":"OpX","args":[1]}'),
+  response: Buffer.alloc(5000),
+  method: 'OpX',
+  args: [12345678901234567890n],
+  success: false,
+  errorClass: 'OpPrereqError',
+  errorMessage: 'Instance foo is down',
+};
+
+test('formats an exchange as one aligned text line', () => {
+  const line = formatExchangeText(SAMPLE);
+  assert.match(line, /^13:04:05\.067 {2}#3\.2 +OpX +1\.23 ms +27 B -> 4\.9 KiB +FAIL OpPrereqError: Instance foo is down$/);
+  assert.ok(!line.includes('\x1b'), 'no colour unless asked');
+  assert.match(formatExchangeText({ ...SAMPLE, success: true, errorClass: null }, true), /\x1b\[32mOK\x1b\[0m$/);
+  assert.match(formatExchangeText({ ...SAMPLE, outcome: 'unanswered', response: null, success: null, errorMessage: 'gone' }), /NO ANSWER \(gone\)$/);
+});
+
+test('formats an exchange as one JSON line with exact big integers', () => {
+  const line = formatExchangeJson(SAMPLE);
+  assert.ok(!line.includes('\n'));
+  assert.ok(line.includes('"args":[12345678901234567890]'));
+  const parsed = JSON.parse(line) as Record<string, unknown>;
+  assert.equal(parsed['conn'], 3);
+  assert.equal(parsed['seq'], 2);
+  assert.equal(parsed['method'], 'OpX');
+  assert.equal(parsed['durationMs'], 1.235);
+  assert.equal(parsed['requestBytes'], 27);
+  assert.equal(parsed['responseBytes'], 5000);
+  assert.equal(parsed['success'], false);
+  assert.equal(parsed['errorClass'], 'OpPrereqError');
+  assert.equal(parsed['time'], SAMPLE.startedAt.toISOString());
+});
+
+test('the proxy command prints JSON lines and removes its socket on SIGTERM', { timeout: 15_000 }, async (t) => {
+  const upstream = await startServer(t);
+  const listen = tempSocketPath(t, 'cli.sock');
+  const module = new URL('../src/cli/proxy.js', import.meta.url).href;
+  const child = spawn(
+    process.execPath,
+    ['--input-type=module', '-e', `const m = await import(${JSON.stringify(module)}); process.exitCode = await m.runProxy(process.argv.slice(1));`,
+      '--', '--listen', listen, '--upstream', upstream, '--json'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  t.after(() => child.kill('SIGKILL'));
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  while (!stderr.includes('listening on')) {
+    if (child.exitCode !== null) assert.fail(`proxy exited early: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const c = await client(t, listen);
+  assert.deepEqual(await c.call('OpInstanceCreate', [{ osparams_secret: 's3cret' }]), [{ osparams_secret: 's3cret' }]);
+  while (!stdout.includes('\n')) await new Promise((r) => setTimeout(r, 20));
+  const line = JSON.parse(stdout.split('\n')[0] ?? '') as Record<string, unknown>;
+  assert.equal(line['method'], 'OpInstanceCreate');
+  assert.deepEqual(line['args'], [{ osparams_secret: '<redacted>' }]);
+  assert.equal(line['success'], true);
+  c.destroy();
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0);
+  assert.equal(existsSync(listen), false);
 });
