@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import { dirname } from 'node:path';
 import { ErrorCodes, ProtocolError } from '../errors.js';
 import { checkSocketPath } from './connect.js';
 
@@ -118,7 +119,12 @@ export async function listenSocket(server: net.Server, path: string, options: Li
   try {
     await bind(server, path, options.backlog);
   } catch (err) {
-    throw listenError(path, err as NodeJS.ErrnoException);
+    const e = err as NodeJS.ErrnoException;
+    // libuv's pipe bind reports a missing directory as EACCES; look before blaming permissions.
+    if (e.code === 'EACCES' && !fs.existsSync(dirname(path))) {
+      throw listenError(path, Object.assign(new Error(e.message, { cause: e }), { code: 'ENOENT' }));
+    }
+    throw listenError(path, e);
   } finally {
     if (previousUmask !== undefined) process.umask(previousUmask);
   }
