@@ -16,8 +16,8 @@ export type QueryResource =
   | 'cluster' | 'node' | 'instance' | 'group' | 'job' | 'lock' | 'os' | 'export' | 'extstorage' | 'network' | 'filter'
   | (string & {});
 
-/** Field kinds (Ganeti `QFT_*`). */
-export type FieldKind = 'unknown' | 'text' | 'bool' | 'number' | 'unit' | 'timestamp' | 'other';
+/** Field kinds (Ganeti `QFT_*`; `float` is QFTNumberFloat, e.g. `ndp/cpu_speed`). */
+export type FieldKind = 'unknown' | 'text' | 'bool' | 'number' | 'float' | 'unit' | 'timestamp' | 'other';
 
 /** A field definition, as in `Query` and `QueryFields` results. */
 export interface FieldDefinition {

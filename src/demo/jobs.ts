@@ -1,0 +1,377 @@
+/**
+ * The demo luxid's simulated job queue: jobs go queued -> running -> success/error on
+ * injectable timers, with Ganeti-shaped opcode logs, results and timestamps. Owns job
+ * state and change notification; Luxi-level answers (drain flag, WaitForJobChange) are
+ * luxid.ts's business. `close()` clears every timer.
+ */
+import { GenericError } from '../errors.js';
+import type { JobLogEntry, JobStatus, OpCode } from '../protocols/luxi/types.js';
+import { LuxiParseError } from './qlang.js';
+
+/** Opcode statuses (Ganeti `OP_STATUS_*`). */
+export type OpStatus = 'queued' | 'waiting' | 'canceling' | 'running' | 'canceled' | 'success' | 'error';
+
+/** A `[seconds, microseconds]` timestamp, as Ganeti stores them. */
+export type Timestamp = [number, number];
+
+export interface QueuedOp {
+  input: OpCode;
+  status: OpStatus;
+  result: unknown;
+  log: JobLogEntry[];
+  priority: number;
+  startTs: Timestamp | null;
+  execTs: Timestamp | null;
+  endTs: Timestamp | null;
+}
+
+export interface Job {
+  id: number;
+  ops: QueuedOp[];
+  receivedTs: Timestamp;
+  startTs: Timestamp | null;
+  endTs: Timestamp | null;
+  archived: boolean;
+  /** A made-up process id, for ChangeJobPriority's answer. */
+  pid: number;
+}
+
+/** Timer functions and clock; tests pass fakes. */
+export interface JobTimers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+/** Options of {@link JobQueue}. */
+export interface JobQueueOptions {
+  /** Run time of each opcode in milliseconds (OP_TEST_DELAY uses its `duration`). Default: 200. */
+  opDurationMs?: number;
+  /** Time a job stays queued before it starts, in milliseconds. Default: 50. */
+  startDelayMs?: number;
+  /** Timers and clock. Default: Node's (timers unref'd) and `Date.now`. */
+  timers?: JobTimers;
+  /** The first job id handed out. Default: 1. */
+  firstJobId?: number;
+}
+
+export const DEFAULT_OP_DURATION_MS = 200;
+export const DEFAULT_START_DELAY_MS = 50;
+/** Longest OP_TEST_DELAY honoured, in milliseconds; a longer `duration` is cut to this. */
+export const MAX_TEST_DELAY_MS = 3_600_000;
+
+const nodeTimers: JobTimers = {
+  setTimeout(fn, ms) {
+    const t = setTimeout(fn, ms);
+    t.unref();
+    return t;
+  },
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+  now: () => Date.now(),
+};
+
+/** OP_IDs the demo runs; any other well-formed OP_ID ends in error, as an unknown opcode. */
+const KNOWN_OPS = new Set([
+  'OP_TEST_DELAY', 'OP_CLUSTER_VERIFY', 'OP_CLUSTER_VERIFY_DISKS', 'OP_CLUSTER_SET_PARAMS', 'OP_CLUSTER_REDIST_CONF',
+  'OP_INSTANCE_CREATE', 'OP_INSTANCE_REMOVE', 'OP_INSTANCE_STARTUP', 'OP_INSTANCE_SHUTDOWN', 'OP_INSTANCE_REBOOT',
+  'OP_INSTANCE_MIGRATE', 'OP_INSTANCE_FAILOVER', 'OP_INSTANCE_REPLACE_DISKS', 'OP_INSTANCE_SET_PARAMS',
+  'OP_INSTANCE_ACTIVATE_DISKS', 'OP_INSTANCE_DEACTIVATE_DISKS', 'OP_INSTANCE_REINSTALL', 'OP_INSTANCE_RENAME',
+  'OP_INSTANCE_GROW_DISK', 'OP_INSTANCE_CHANGE_GROUP', 'OP_INSTANCE_MOVE', 'OP_NODE_ADD', 'OP_NODE_REMOVE',
+  'OP_NODE_SET_PARAMS', 'OP_NODE_MIGRATE', 'OP_NODE_EVACUATE', 'OP_NODE_POWERCYCLE', 'OP_GROUP_ADD', 'OP_GROUP_REMOVE',
+  'OP_GROUP_SET_PARAMS', 'OP_GROUP_ASSIGN_NODES', 'OP_GROUP_EVACUATE', 'OP_GROUP_VERIFY_DISKS', 'OP_TAGS_GET',
+  'OP_TAGS_SET', 'OP_TAGS_DEL', 'OP_TAGS_SEARCH', 'OP_NETWORK_ADD', 'OP_NETWORK_REMOVE', 'OP_NETWORK_CONNECT',
+  'OP_NETWORK_DISCONNECT', 'OP_NETWORK_SET_PARAMS', 'OP_BACKUP_EXPORT', 'OP_BACKUP_REMOVE', 'OP_BACKUP_PREPARE',
+  'OP_OS_DIAGNOSE', 'OP_QUERY', 'OP_QUERY_FIELDS',
+]);
+
+const FINAL: ReadonlySet<OpStatus> = new Set(['canceled', 'success', 'error']);
+
+/** Job status from opcode statuses (JQueue.hs `calcJobStatus`). */
+export function jobStatus(job: Job): JobStatus {
+  let status: JobStatus = 'queued';
+  let allSuccess = true;
+  for (const op of job.ops) {
+    if (op.status === 'error' || op.status === 'canceling' || op.status === 'canceled') return op.status;
+    if (op.status !== 'success') allSuccess = false;
+    if (op.status !== 'success' && op.status !== 'queued') status = op.status;
+  }
+  return allSuccess ? 'success' : status;
+}
+
+/** Whether a job has finished (status after running). */
+export const jobFinalized = (job: Job): boolean => ['canceled', 'success', 'error'].includes(jobStatus(job));
+
+/** Job priority: the lowest priority value of its unfinished opcodes, else 0 (`calcJobPriority`). */
+export function jobPriority(job: Job): number {
+  const open = job.ops.filter((o) => !FINAL.has(o.status)).map((o) => o.priority);
+  return open.length === 0 ? 0 : Math.min(...open);
+}
+
+/**
+ * Checks the opcodes of one job: a list of dicts, each with a string `OP_ID`.
+ * @throws LuxiParseError: luxid decodes opcodes while parsing the request, so a bad one
+ *   gets the plain-string "Failed to parse request: ..." answer (Luxi.hs `decodeLuxiCall`).
+ */
+export function validateOps(ops: unknown): asserts ops is OpCode[] {
+  if (!Array.isArray(ops)) throw new LuxiParseError(ops, 'Expected a list of opcodes');
+  for (const op of ops) {
+    if (op === null || typeof op !== 'object' || Array.isArray(op)) {
+      throw new LuxiParseError(op, 'Expected JSObject for an opcode');
+    }
+    const id = (op as Record<string, unknown>)['OP_ID'];
+    if (id === undefined) throw new LuxiParseError(op, "key 'OP_ID' not found");
+    if (typeof id !== 'string') throw new LuxiParseError(op, "key 'OP_ID': Unable to read String");
+  }
+}
+
+type Listener = () => void;
+
+/** The simulated queue. All jobs run side by side; each opcode takes `opDurationMs`. */
+export class JobQueue {
+  readonly #opDurationMs: number;
+  readonly #startDelayMs: number;
+  readonly #timers: JobTimers;
+  readonly #jobs = new Map<number, Job>();
+  readonly #handles = new Map<number, unknown>();
+  readonly #listeners = new Set<Listener>();
+  #nextId: number;
+  #closed = false;
+
+  constructor(options: JobQueueOptions = {}) {
+    const check = (name: string, v: number | undefined, def: number) => {
+      if (v === undefined) return def;
+      if (!Number.isFinite(v) || v < 0 || v > 2 ** 31 - 1) throw new RangeError(`${name} must be 0..2^31-1 ms, got ${v}`);
+      return v;
+    };
+    this.#opDurationMs = check('opDurationMs', options.opDurationMs, DEFAULT_OP_DURATION_MS);
+    this.#startDelayMs = check('startDelayMs', options.startDelayMs, DEFAULT_START_DELAY_MS);
+    this.#timers = options.timers ?? nodeTimers;
+    this.#nextId = options.firstJobId ?? 1;
+  }
+
+  /** Current time as `[seconds, microseconds]`. */
+  timestamp(): Timestamp {
+    const ms = this.#timers.now();
+    return [Math.floor(ms / 1000), Math.round((ms % 1000) * 1000)];
+  }
+
+  /** The highest job id handed out so far (0 before the first). */
+  get lastJobId(): number {
+    return this.#nextId - 1;
+  }
+
+  /**
+   * Queues a job and schedules its run. Appends Ganeti's `gnt:opcode:*` reason entry,
+   * whose nanosecond timestamp is a bigint (above 2^53), to every opcode.
+   * @returns the job id.
+   */
+  submit(ops: OpCode[]): number {
+    validateOps(ops);
+    const id = this.#nextId++;
+    const receivedTs = this.timestamp();
+    const ns = BigInt(receivedTs[0]) * 1_000_000_000n + BigInt(receivedTs[1]) * 1000n;
+    const job: Job = {
+      id,
+      receivedTs,
+      startTs: null,
+      endTs: null,
+      archived: false,
+      pid: 20000 + id,
+      ops: ops.map((input, index) => {
+        const reason = Array.isArray(input['reason']) ? [...(input['reason'] as unknown[])] : [];
+        reason.push([`gnt:opcode:${input.OP_ID.replace(/^OP_/, '').toLowerCase()}`, `job=${id};index=${index}`, ns]);
+        const prio = input['priority'];
+        return {
+          input: { ...input, reason },
+          status: 'queued' as OpStatus,
+          result: null,
+          log: [],
+          priority: typeof prio === 'number' && Number.isInteger(prio) ? prio : 0,
+          startTs: null,
+          execTs: null,
+          endTs: null,
+        };
+      }),
+    };
+    this.#jobs.set(id, job);
+    this.#schedule(id, this.#startDelayMs, () => this.#runOp(job, 0));
+    this.#emit();
+    return id;
+  }
+
+  /** The job, or undefined. */
+  get(id: number): Job | undefined {
+    return this.#jobs.get(id);
+  }
+
+  /** All jobs by id; archived ones only when `withArchived`. */
+  list(withArchived: boolean): Job[] {
+    return [...this.#jobs.values()].filter((j) => withArchived || !j.archived).sort((a, b) => a.id - b.id);
+  }
+
+  /** Calls `listener` after every change of any job; returns the unsubscribe function. */
+  onChange(listener: Listener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #emit(): void {
+    for (const l of [...this.#listeners]) l();
+  }
+
+  #schedule(id: number, ms: number, fn: () => void): void {
+    if (this.#closed) return;
+    const h = this.#timers.setTimeout(() => {
+      this.#handles.delete(id);
+      fn();
+    }, ms);
+    this.#handles.set(id, h);
+  }
+
+  #log(job: Job, op: QueuedOp, message: string): void {
+    const serial = job.ops.reduce((n, o) => n + o.log.length, 0) + 1;
+    op.log.push([serial, this.timestamp(), 'message', message]);
+  }
+
+  #runOp(job: Job, index: number): void {
+    const op = job.ops[index];
+    if (!op) return;
+    const now = this.timestamp();
+    job.startTs ??= now;
+    op.status = 'running';
+    op.startTs = now;
+    op.execTs = now;
+    this.#log(job, op, `Executing ${op.input.OP_ID}`);
+    this.#emit();
+    let ms = this.#opDurationMs;
+    const duration = op.input['duration'];
+    if (op.input.OP_ID === 'OP_TEST_DELAY' && typeof duration === 'number' && duration >= 0) {
+      ms = Math.min(duration * 1000, MAX_TEST_DELAY_MS);
+    }
+    this.#schedule(job.id, ms, () => this.#finishOp(job, index));
+  }
+
+  #finishOp(job: Job, index: number): void {
+    const op = job.ops[index];
+    if (!op || op.status !== 'running') return;
+    op.endTs = this.timestamp();
+    let failure: [string, unknown[]] | null = null;
+    if (!KNOWN_OPS.has(op.input.OP_ID)) failure = ['OpCodeUnknown', [`Unknown opcode ${op.input.OP_ID}`]];
+    else if (op.input['fail'] === true) failure = ['OpExecError', ['Opcode failure was requested']];
+    if (failure) {
+      op.status = 'error';
+      op.result = failure;
+      this.#log(job, op, `Error: ${String(failure[1][0])}`);
+      for (const rest of job.ops.slice(index + 1)) {
+        rest.status = 'error';
+        rest.result = ['OpExecError', ['Preceding opcode failed']];
+        rest.endTs = op.endTs;
+      }
+      job.endTs = op.endTs;
+    } else {
+      op.status = 'success';
+      op.result = op.input.OP_ID === 'OP_TEST_DELAY' ? null : true;
+      if (index + 1 < job.ops.length) {
+        this.#runOp(job, index + 1);
+        return;
+      }
+      job.endTs = op.endTs;
+    }
+    this.#emit();
+  }
+
+  #cancelQueued(job: Job): void {
+    const h = this.#handles.get(job.id);
+    if (h !== undefined) this.#timers.clearTimeout(h);
+    this.#handles.delete(job.id);
+    const now = this.timestamp();
+    for (const op of job.ops) {
+      op.status = 'canceled';
+      op.result = 'Job canceled by request';
+      op.endTs = now;
+    }
+    job.endTs = now;
+    this.#emit();
+  }
+
+  /** CancelJob (Query/Server.hs, JQueue.hs `cancelJob`): `[success, message]`. */
+  cancel(id: number, kill: boolean): [boolean, string] {
+    const job = this.#jobs.get(id);
+    if (!job || jobFinalized(job)) return [false, `Job ${id} not found in queue`];
+    const status = jobStatus(job);
+    if (status === 'queued' || status === 'waiting') {
+      this.#cancelQueued(job);
+      return [true, `Dequeued job ${id}`];
+    }
+    if (!kill) return [false, 'Job no longer waiting, can\'t cancel (informed it anyway)'];
+    const h = this.#handles.get(id);
+    if (h !== undefined) this.#timers.clearTimeout(h);
+    this.#handles.delete(id);
+    const now = this.timestamp();
+    for (const op of job.ops) {
+      if (FINAL.has(op.status)) continue;
+      op.status = 'error';
+      op.result = ['OpExecError', ['Job process killed']];
+      op.endTs = now;
+    }
+    job.endTs = now;
+    this.#emit();
+    return [true, 'SIGKILL send to the process'];
+  }
+
+  /** ChangeJobPriority: queued jobs change at once; running ones are "signalled". */
+  changePriority(id: number, priority: number): [boolean, string] {
+    const job = this.#jobs.get(id);
+    if (!job || jobFinalized(job)) return [false, `Job ${id} not found in queue`];
+    for (const op of job.ops) if (!FINAL.has(op.status) && op.status !== 'running') op.priority = priority;
+    this.#emit();
+    if (jobStatus(job) === 'queued') {
+      return [true, `Priorities of pending opcodes for job ${id} have been changed to ${priority}`];
+    }
+    return [true, `Job ${id} with pid ${job.pid} signaled`];
+  }
+
+  /**
+   * ArchiveJob: false for unknown or unfinished jobs, true once archived.
+   * @throws GenericError "user error (Job N has not yet started up)" for a queued job (real luxid text).
+   */
+  archive(id: number): boolean {
+    const job = this.#jobs.get(id);
+    if (!job || job.archived) return false;
+    if (jobStatus(job) === 'queued') throw new GenericError(`user error (Job ${id} has not yet started up)`);
+    if (!jobFinalized(job)) return false;
+    job.archived = true;
+    this.#emit();
+    return true;
+  }
+
+  /** AutoArchiveJobs: archives finished jobs older than `ageSeconds` (negative: all). `[archived, left]`. */
+  autoArchive(ageSeconds: number): [number, number] {
+    const nowSec = this.#timers.now() / 1000;
+    let count = 0;
+    for (const job of this.#jobs.values()) {
+      if (job.archived || !jobFinalized(job)) continue;
+      const end = job.endTs ? job.endTs[0] + job.endTs[1] / 1e6 : 0;
+      if (ageSeconds < 0 || nowSec - end >= ageSeconds) {
+        job.archived = true;
+        count++;
+      }
+    }
+    if (count > 0) this.#emit();
+    return [count, 0];
+  }
+
+  /** Stops every timer; jobs stay as they are. Listeners get one last call. */
+  close(): void {
+    this.#closed = true;
+    for (const h of this.#handles.values()) this.#timers.clearTimeout(h);
+    this.#handles.clear();
+    this.#emit();
+    this.#listeners.clear();
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+}

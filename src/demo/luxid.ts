@@ -1,0 +1,267 @@
+/**
+ * DemoLuxid: a mock luxid implementing every Luxi call over an in-memory cluster
+ * (cluster.ts) and a simulated job queue (jobs.ts). Answers follow Ganeti 3.0
+ * `Query/Server.hs handleCall`, including the texts the real luxid sends. Argument
+ * decoding is the Luxi dispatch's job; this class only answers.
+ */
+import { GenericError, JobLost } from '../errors.js';
+import type {
+  JobChange, JobId, JobLogEntry, LuxiImplementation, OpCode, QueryFieldsResult, QueryFilter, QueryResource,
+  QueryResult, SubmitManyResult,
+} from '../protocols/luxi/types.js';
+import { sampleCluster, type ClusterData } from './cluster.js';
+import { buildContext, type QueryContext } from './fields.js';
+import { JobQueue, jobFinalized, validateOps, type JobQueueOptions } from './jobs.js';
+import { LuxiParseError, show } from './qlang.js';
+import { classicQuery, lookupItem, queryFields, runQuery } from './query.js';
+
+/** Longest WaitForJobChange wait in seconds: `(luxiDefRwto - 1) div 2` (Constants.hs `luxiWfjcTimeout`). */
+export const LUXI_WFJC_TIMEOUT_SECONDS = 89;
+
+/** Options of {@link DemoLuxid}. */
+export interface DemoLuxidOptions extends JobQueueOptions {
+  /** The cluster to serve; copied. Default: {@link sampleCluster}(). */
+  cluster?: ClusterData;
+  /** Same as `opDurationMs` (the CLI's `--job-step-ms`); `opDurationMs` wins when both are set. */
+  jobStepMs?: number;
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A mock luxid. Call `close()` to stop job timers and release pending WaitForJobChange calls. */
+export class DemoLuxid implements LuxiImplementation {
+  readonly #cluster: ClusterData;
+  readonly #jobs: JobQueue;
+  readonly #timers: NonNullable<JobQueueOptions['timers']> | undefined;
+  #drained = false;
+
+  constructor(options: DemoLuxidOptions = {}) {
+    this.#cluster = structuredClone(options.cluster ?? sampleCluster());
+    const opDurationMs = options.opDurationMs ?? options.jobStepMs;
+    this.#jobs = new JobQueue({ ...options, ...(opDurationMs !== undefined ? { opDurationMs } : {}) });
+    this.#timers = options.timers;
+  }
+
+  /** The job queue, for inspection. */
+  get jobs(): JobQueue {
+    return this.#jobs;
+  }
+
+  /** The served cluster (live object: changes show in later answers). */
+  get cluster(): ClusterData {
+    return this.#cluster;
+  }
+
+  #ctx(): QueryContext {
+    return buildContext(this.#cluster);
+  }
+
+  #now(): number {
+    return this.#timers ? this.#timers.now() : Date.now();
+  }
+
+  Query(what: QueryResource, fields: string[], filter: QueryFilter): QueryResult {
+    return runQuery(what, fields, filter, this.#ctx(), this.#jobs);
+  }
+
+  QueryFields(what: QueryResource, fields: string[] | null): QueryFieldsResult {
+    return queryFields(what, fields);
+  }
+
+  QueryNodes(names: string[], fields: string[], useLocking: boolean): unknown[][] {
+    return classicQuery('node', names, fields, useLocking, this.#ctx(), this.#jobs);
+  }
+
+  QueryInstances(names: string[], fields: string[], useLocking: boolean): unknown[][] {
+    return classicQuery('instance', names, fields, useLocking, this.#ctx(), this.#jobs);
+  }
+
+  QueryGroups(names: string[], fields: string[], useLocking: boolean): unknown[][] {
+    return classicQuery('group', names, fields, useLocking, this.#ctx(), this.#jobs);
+  }
+
+  QueryNetworks(names: string[], fields: string[], useLocking: boolean): unknown[][] {
+    return classicQuery('network', names, fields, useLocking, this.#ctx(), this.#jobs);
+  }
+
+  QueryExports(nodes: string[], useLocking: boolean): unknown[][] {
+    return classicQuery('export', nodes, ['node', 'export'], useLocking, this.#ctx(), this.#jobs);
+  }
+
+  QueryJobs(jobIds: JobId[] | null, fields: string[]): unknown[][] {
+    return classicQuery('job', jobIds ?? [], fields, false, this.#ctx(), this.#jobs);
+  }
+
+  QueryFilters(uuids: string[] | null, fields: string[]): unknown[][] {
+    return classicQuery('filter', uuids ?? [], fields, false, this.#ctx(), this.#jobs);
+  }
+
+  QueryConfigValues(fields: string[]): unknown[] {
+    const info = this.#cluster.info;
+    const pause = this.#cluster.watcherPause;
+    const values: Record<string, () => unknown> = {
+      cluster_name: () => info.name,
+      // Ganeti reports the pause only while it lasts (QCluster.isWatcherPaused).
+      watcher_pause: () => (pause !== null && pause > this.#now() / 1000 ? pause : null),
+      master_node: () => info.master,
+      drain_flag: () => this.#drained,
+      modify_ssh_setup: () => info['modify_ssh_setup'] ?? null,
+      ssh_key_type: () => info['ssh_key_type'] ?? null,
+      ssh_key_bits: () => info['ssh_key_bits'] ?? null,
+    };
+    return fields.map((f) => (Object.hasOwn(values, f) ? (values[f] as () => unknown)() : null));
+  }
+
+  QueryClusterInfo(): Record<string, unknown> {
+    return structuredClone(this.#cluster.info);
+  }
+
+  /**
+   * Tags of the cluster or of a named object.
+   * @throws OpPrereqError "Node name x not found" (unknown_entity) and the like.
+   * @throws LuxiParseError for a kind other than cluster, node, instance, nodegroup, network.
+   */
+  QueryTags(kind: string, name: string): string[] {
+    const c = this.#cluster;
+    switch (kind) {
+      case 'cluster': return [...c.info.tags];
+      case 'node': return [...lookupItem(c.nodes, 'Node', name).tags];
+      case 'instance': return [...lookupItem(c.instances, 'Instance', name).tags];
+      case 'nodegroup': return [...lookupItem(c.groups, 'NodeGroup', name).tags];
+      case 'network': return [...lookupItem(c.networks, 'Network', name).tags];
+      default: throw new LuxiParseError(kind, `Invalid string value for type TagKind: ${show(kind)}`);
+    }
+  }
+
+  /** @throws GenericError "Queue drained" while the drain flag is set. */
+  SubmitJob(ops: OpCode[]): JobId {
+    if (this.#drained) throw new GenericError('Queue drained');
+    return this.#jobs.submit(ops);
+  }
+
+  SubmitJobToDrainedQueue(ops: OpCode[]): JobId {
+    return this.#jobs.submit(ops);
+  }
+
+  /** @throws GenericError "Queue drained" while the drain flag is set. */
+  SubmitManyJobs(jobs: OpCode[][]): SubmitManyResult[] {
+    if (this.#drained) throw new GenericError('Queue drained');
+    jobs.forEach((ops) => validateOps(ops));
+    return jobs.map((ops): SubmitManyResult => [true, this.#jobs.submit(ops)]);
+  }
+
+  #jobUpdate(jobId: JobId, fields: string[], prevLogSerial: number | null): JobChange {
+    let rows: unknown[][];
+    try {
+      rows = classicQuery('job', [jobId], ['oplog', ...fields], false, this.#ctx(), this.#jobs);
+    } catch {
+      // An unknown field makes luxid's inner query fail; it then answers nulls (computeJobUpdate).
+      return [fields.map(() => null), []];
+    }
+    const [row] = rows;
+    if (!row) return [fields.map(() => null), []];
+    const [oplog, ...values] = row;
+    const logs = (Array.isArray(oplog) ? (oplog as JobLogEntry[][]).flat() : [])
+      .filter((e) => prevLogSerial === null || e[0] > prevLogSerial);
+    return [values, logs];
+  }
+
+  /**
+   * Long-polls until the job's fields or log differ from `prevJobInfo`/`prevLogSerial`,
+   * or `min(timeoutSeconds, 89)` seconds pass; then answers the current state (which is
+   * `[prevJobInfo, []]` if nothing changed). A finished job answers at once.
+   * @throws JobLost "Can't load job file" for an unknown job.
+   */
+  async WaitForJobChange(
+    jobId: JobId, fields: string[], prevJobInfo: unknown[] | null, prevLogSerial: number | null, timeoutSeconds: number,
+  ): Promise<JobChange> {
+    const job = this.#jobs.get(jobId);
+    if (!job) throw new JobLost("Can't load job file");
+    const compute = () => this.#jobUpdate(jobId, fields, prevLogSerial);
+    const changed = (v: JobChange) => v[1].length > 0 || show(v[0]) !== show(prevJobInfo);
+    const first = compute();
+    if (jobFinalized(job) || changed(first) || this.#jobs.closed) return first;
+    const waitMs = Math.max(0, Math.min(timeoutSeconds, LUXI_WFJC_TIMEOUT_SECONDS)) * 1000;
+    const timers = this.#timers ?? {
+      setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms).unref(),
+      clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout),
+    };
+    return new Promise<JobChange>((resolve) => {
+      let handle: unknown;
+      const finish = () => {
+        unsubscribe();
+        timers.clearTimeout(handle);
+        resolve(compute());
+      };
+      const unsubscribe = this.#jobs.onChange(() => {
+        if (this.#jobs.closed || changed(compute())) finish();
+      });
+      handle = timers.setTimeout(finish, waitMs);
+    });
+  }
+
+  /** @throws GenericError: luxid keeps PickupJob for its own job processes. */
+  PickupJob(_jobId: JobId): null {
+    throw new GenericError("Luxi call 'PickupJob' is for internal use only");
+  }
+
+  ArchiveJob(jobId: JobId): boolean {
+    return this.#jobs.archive(jobId);
+  }
+
+  AutoArchiveJobs(ageSeconds: number, _timeoutSeconds: number): [number, number] {
+    return this.#jobs.autoArchive(ageSeconds);
+  }
+
+  CancelJob(jobId: JobId, kill: boolean): [boolean, string] {
+    return this.#jobs.cancel(jobId, kill);
+  }
+
+  ChangeJobPriority(jobId: JobId, priority: number): [boolean, string] {
+    return this.#jobs.changePriority(jobId, priority);
+  }
+
+  SetDrainFlag(drained: boolean): boolean {
+    this.#drained = drained;
+    return true;
+  }
+
+  SetWatcherPause(until: number | null): number | null {
+    this.#cluster.watcherPause = until;
+    return until;
+  }
+
+  /**
+   * Adds (uuid null) or replaces a job filter rule; returns its UUID. The watermark is the
+   * highest job id so far, and luxid appends its own reason entry (nanosecond bigint).
+   * @throws GenericError "Unable to parse UUID" for a malformed uuid.
+   */
+  ReplaceFilter(uuid: string | null, priority: number, predicates: unknown[], action: unknown, reason: unknown[]): string {
+    if (uuid !== null && !UUID_RE.test(uuid)) throw new GenericError('Unable to parse UUID');
+    const id = uuid ?? crypto.randomUUID();
+    const ns = BigInt(Math.floor(this.#now())) * 1_000_000n;
+    const rule = {
+      uuid: id, watermark: this.#jobs.lastJobId, priority, predicates, action,
+      reasonTrail: [...reason, ['luxid', '', ns]],
+    };
+    const filters = this.#cluster.filters;
+    const at = filters.findIndex((f) => f.uuid === id);
+    if (at >= 0) filters[at] = rule;
+    else filters.push(rule);
+    return id;
+  }
+
+  /** @throws GenericError "Filter rule with UUID x does not exist". */
+  DeleteFilter(uuid: string): null {
+    const filters = this.#cluster.filters;
+    const at = filters.findIndex((f) => f.uuid === uuid);
+    if (at < 0) throw new GenericError(`Filter rule with UUID ${uuid} does not exist`);
+    filters.splice(at, 1);
+    return null;
+  }
+
+  /** Stops job timers and releases pending WaitForJobChange calls. Idempotent. */
+  close(): void {
+    this.#jobs.close();
+  }
+}
