@@ -67,3 +67,41 @@ export type {
   JobId, QueryFilter, QueryResource, FieldKind, FieldDefinition, ResultStatus, QueryCell, QueryResult,
   QueryFieldsResult, OpCode, JobStatus, JobLogEntry, JobChange, SubmitManyResult, LuxiImplementation, LuxiMethod,
 } from './protocols/luxi/types.js';
+// RPC
+export {
+  createRpcHandler, rpcMethod, rpcMethodOfArity, echoMethod,
+} from './protocols/rpc/handler.js';
+export type { RpcMethod, RpcRequest, RpcHandlerOptions, ArgsOf } from './protocols/rpc/handler.js';
+export {
+  RpcInputError, readString, readBool, readInt, readInteger, readDouble, readAny, readList, readMaybe, arityErrorText,
+} from './protocols/rpc/readers.js';
+export type { RpcArgReader } from './protocols/rpc/readers.js';
+export { RpcClient } from './protocols/rpc/client.js';
+export type { RpcClientOptions } from './protocols/rpc/client.js';
+export {
+  WConfdClient, WCONFD_METHODS, WCONFD_SOCKET_MODE, DEFAULT_WCONFD_CONNECT_TIMEOUT_MS, DEFAULT_WCONFD_REQUEST_TIMEOUT_MS,
+  defaultWConfdSocketPath, isWConfdMethod,
+} from './protocols/rpc/wconfd.js';
+export type {
+  WConfdMethodName, WConfdClientOptions, ClientId, LockOwnership, LockRequest, LockLevel, ConfigData,
+} from './protocols/rpc/wconfd.js';
+// Pipes and handoff
+export { openPipePair, childStdioStreams, processStdioStreams } from './transport/pipe.js';
+export type { PipeEnd, PipePairOptions } from './transport/pipe.js';
+export { HANDOFF_MESSAGE_TYPE, sendSocket, onHandedOffSocket, receiveSocket } from './transport/handoff.js';
+export type { HandoffMessage, HandedOffSocket, ReceiveSocketOptions } from './transport/handoff.js';
+export {
+  DEFAULT_JOB_PIPE_TIMEOUT_MS, pipeClient, spawnWithClient, stdioClient, flushAndClose, handOffClient, receiveHandedOffClient,
+} from './protocols/rpc/process-clients.js';
+export type { PipeClientOptions, SpawnWithClientOptions, ReceiveClientOptions } from './protocols/rpc/process-clients.js';
+// Proxy and diagnostics
+export { UdsProxy, createProxy } from './proxy/proxy.js';
+export type { ProxyOptions, ProxyStats, ProxySide, ProxyConnectionEvent } from './proxy/proxy.js';
+export { ExchangeOutcome } from './proxy/exchange.js';
+export type { ProxyExchange } from './proxy/exchange.js';
+export { REDACTED, redactSecrets } from './proxy/redact.js';
+export { DiagnosticsChannelNames, diagnosticsChannels } from './diagnostics.js';
+export type {
+  DiagnosticsChannelName, ServerConnectMessage, ServerRequestMessage, ServerResponseMessage, ServerErrorMessage,
+  ClientConnectMessage, ClientRequestMessage, ClientResponseMessage,
+} from './diagnostics.js';
