@@ -1,0 +1,174 @@
+/**
+ * `npm run bench`: runs every scenario, prints a table on stdout (progress on stderr), and
+ * writes bench/results/latest.json plus SVG charts. `--quick` shortens every measurement;
+ * `--only=a,b` runs only the named sections; `--summary` also rewrites bench/RESULTS.md.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BENCH_BUILD_DIR, canPin, compileC } from './lib/proc.js';
+import { evaluateTargets, markdownReport, sizeChart, textReport, throughputChart, type Results } from './report.js';
+import { measureGroup, measureIdle, measureLarge, type Env, type Group, type IdleRow, type LargeRow, type Row, type Variant } from './scenarios.js';
+
+const SECTIONS = ['server', 'client', 'pipe', 'conns', 'peers', 'ganeti', 'python', 'large', 'idle'] as const;
+const WCONFD = '/usr/lib/ganeti/3.0/usr/sbin/ganeti-wconfd';
+
+function parseArgs(argv: readonly string[]): { quick: boolean; only: Set<string>; summary: boolean } {
+  let quick = false;
+  let summary = false;
+  let only = new Set<string>(SECTIONS);
+  for (const a of argv) {
+    if (a === '--quick') quick = true;
+    else if (a === '--summary') summary = true;
+    else if (a.startsWith('--only=')) only = new Set(a.slice(7).split(','));
+    else if (a === '--help' || a === '-h') {
+      process.stdout.write(`usage: npm run bench -- [--quick] [--only=${SECTIONS.join(',')}] [--summary]\n`);
+      process.exit(0);
+    } else throw new Error(`unknown option ${a} (try --help)`);
+  }
+  return { quick, only, summary };
+}
+
+const v = (label: string, server: string, client: string): Variant => ({ label, server, client });
+
+/** The throughput groups for the available tools. */
+function groups(hasC: boolean, wconfd: boolean): Array<{ section: string; group: Group }> {
+  const refServer = hasC ? 'c' : 'raw';
+  const loadClient = hasC ? 'c' : 'raw';
+  const servers = (client: string): Variant[] => [v('ours', 'ours', client), v('raw Node', 'raw', client), ...(hasC ? [v('C epoll', 'c', client)] : [])];
+  const clients = (server: string): Variant[] => [v('ours', server, 'ours'), v('raw Node', server, 'raw'), v('minimal JSON', server, 'rawjson')];
+  const base = { conns: 1, depth: 1, msgBytes: 100, pinned: true, ref: 'raw Node' };
+  const list: Array<{ section: string; group: Group }> = [];
+  if (hasC) list.push({ section: 'server', group: { ...base, id: 'server-seq-c', title: 'server, sequential, C client', variants: servers('c') } });
+  list.push({ section: 'server', group: { ...base, id: 'server-seq-node', title: 'server, sequential, raw Node client', variants: servers('raw') } });
+  list.push({ section: 'client', group: { ...base, id: 'client-seq', title: `client, sequential, ${hasC ? 'C' : 'raw Node'} server`, variants: clients(refServer) } });
+  list.push({ section: 'pipe', group: { ...base, pinned: false, depth: 64, id: 'server-pipe', title: `server, pipelined depth 64, ${hasC ? 'C' : 'raw Node'} client`, variants: servers(loadClient) } });
+  list.push({ section: 'pipe', group: { ...base, pinned: false, depth: 64, id: 'client-pipe', title: `client, pipelined depth 64, ${hasC ? 'C' : 'raw Node'} server`, variants: clients(refServer).slice(0, 2) } });
+  list.push({ section: 'conns', group: { ...base, pinned: false, conns: 64, id: 'server-conns', title: `server, 64 connections, ${hasC ? 'C' : 'raw Node'} client`, variants: servers(loadClient) } });
+  list.push({ section: 'conns', group: { ...base, pinned: false, conns: 64, id: 'client-conns', title: `client, 64 connections, ${hasC ? 'C' : 'raw Node'} server`, variants: clients(refServer).slice(0, 2) } });
+  const peers = [v('ours', 'ours', 'ours'), v('json-rpc-2.0', 'jsonrpc2', 'jsonrpc2'), v('vscode-jsonrpc', 'vscode', 'vscode'), v('jayson', 'jayson', 'jayson'), v('node-ipc', 'nodeipc', 'nodeipc')];
+  list.push({ section: 'peers', group: { ...base, ref: 'ours', id: 'peers-seq', title: 'libraries, sequential (own client + own server)', variants: peers } });
+  list.push({ section: 'peers', group: { ...base, ref: 'ours', pinned: false, conns: 16, id: 'peers-conns', title: 'libraries, 16 connections (own client + own server)', variants: peers } });
+  if (wconfd) {
+    const g = [v('real wconfd', 'wconfd', loadClient), v('ours', 'ours', loadClient)];
+    list.push({ section: 'ganeti', group: { ...base, pinned: false, ref: 'real wconfd', id: 'wconfd-seq', title: 'vs real Haskell wconfd, sequential', variants: g } });
+    list.push({ section: 'ganeti', group: { ...base, pinned: false, conns: 16, ref: 'real wconfd', id: 'wconfd-conns', title: 'vs real Haskell wconfd, 16 connections', variants: g } });
+  }
+  if (existsSync('/usr/bin/python3') && existsSync('/usr/share/ganeti/3.0/ganeti/luxi.py')) {
+    list.push({ section: 'python', group: { ...base, ref: refServer === 'c' ? 'C epoll' : 'raw Node', id: 'python-seq', title: 'Ganeti\'s Python luxi client, sequential',
+      variants: [v('ours', 'ours', 'python'), v(refServer === 'c' ? 'C epoll' : 'raw Node', refServer, 'python')] } });
+  }
+  return list;
+}
+
+/** Starts a real wconfd with the interop script; returns its socket and a stop function. */
+function startGaneti(repo: string, notes: string[]): { socket: string; stop: () => void } | undefined {
+  const script = join(repo, 'test/interop/real-ganeti.sh');
+  if (!existsSync(WCONFD) || !existsSync(script)) {
+    notes.push(`real Ganeti rows skipped: ${existsSync(WCONFD) ? script : WCONFD} not found`);
+    return undefined;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'gb-'));
+  const r = spawnSync('bash', [script, 'start', dir], { encoding: 'utf8', timeout: 60_000 });
+  const socket = /^WCONFD_SOCKET=(.*)$/m.exec(r.stdout ?? '')?.[1];
+  const stop = (): void => {
+    spawnSync('bash', [script, 'stop', dir], { encoding: 'utf8', timeout: 60_000 });
+    rmSync(dir, { recursive: true, force: true });
+  };
+  if (r.status !== 0 || socket === undefined) {
+    notes.push(`real Ganeti rows skipped: real-ganeti.sh start failed: ${(r.stderr ?? '').trim().split('\n').pop() ?? ''}`);
+    stop();
+    return undefined;
+  }
+  return { socket, stop };
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const started = Date.now();
+  const repo = process.cwd();
+  const notes: string[] = [];
+  const work = mkdtempSync(join(tmpdir(), 'gub-'));
+  const c = compileC(join(repo, 'bench/c'), join(work, 'bin'));
+  if (c.note !== undefined) notes.push(c.note);
+  const pinned = canPin();
+  if (!pinned) notes.push('taskset unavailable: sequential groups run unpinned (cross-core wake-ups dominate)');
+  const isTty = process.stderr.isTTY;
+  const env: Env = {
+    node: process.execPath,
+    clientJs: join(BENCH_BUILD_DIR, 'client.js'),
+    serverJs: join(BENCH_BUILD_DIR, 'server.js'),
+    cServer: c.server,
+    cClient: c.client,
+    external: {},
+    socketDir: work,
+    durationMs: args.quick ? 400 : 1000,
+    warmupMs: args.quick ? 150 : 300,
+    rounds: args.quick ? 3 : 5,
+    pinCpu: pinned ? 0 : undefined,
+    progress: (text) => {
+      const line = `[${String(Math.round((Date.now() - started) / 1000)).padStart(4)}s] ${text}`;
+      process.stderr.write(isTty ? `\r\x1b[K${line}` : `${line}\n`);
+    },
+  };
+  const ganeti = args.only.has('ganeti') ? startGaneti(repo, notes) : undefined;
+  if (ganeti) env.external['wconfd'] = ganeti.socket;
+  const rows: Row[] = [];
+  let large: LargeRow[] = [];
+  const idle: IdleRow[] = [];
+  try {
+    for (const { section, group } of groups(c.server !== undefined, ganeti !== undefined)) {
+      if (args.only.has(section)) rows.push(...(await measureGroup(env, group)));
+    }
+    if (args.only.has('large')) {
+      const sizes = [
+        { bytes: 1 << 10, iterations: args.quick ? 100 : 300 },
+        { bytes: 64 << 10, iterations: args.quick ? 30 : 100 },
+        { bytes: 1 << 20, iterations: args.quick ? 8 : 20 },
+        { bytes: 16 << 20, iterations: args.quick ? 3 : 4 },
+        { bytes: 32 << 20, iterations: args.quick ? 3 : 4 },
+      ];
+      large = await measureLarge(env, sizes);
+    }
+    if (args.only.has('idle')) {
+      const n = args.quick ? 500 : 2000;
+      idle.push(await measureIdle(env, 'ours', n), await measureIdle(env, 'raw', n));
+    }
+  } finally {
+    ganeti?.stop();
+    rmSync(work, { recursive: true, force: true });
+    if (isTty) process.stderr.write('\r\x1b[K');
+  }
+  for (const r of rows) if (r.error !== undefined) notes.push(`${r.title} / ${r.label}: ${r.error}`);
+  const results: Results = {
+    startedAt: new Date(started).toISOString(),
+    quick: args.quick,
+    machine: { cpus: cpus().length, node: process.version, pinned, cc: c.server !== undefined },
+    notes,
+    rows,
+    large,
+    idle,
+    targets: evaluateTargets(rows, large, idle),
+    elapsedSeconds: (Date.now() - started) / 1000,
+  };
+  const outDir = join(repo, 'bench/results');
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'latest.json'), JSON.stringify(results, null, 2) + '\n');
+  if (rows.length > 0) writeFileSync(join(outDir, 'throughput.svg'), throughputChart(results));
+  if (large.length > 1) writeFileSync(join(outDir, 'sizes.svg'), sizeChart(results));
+  if (args.summary) {
+    const chartDir = join(repo, 'bench/charts');
+    mkdirSync(chartDir, { recursive: true });
+    writeFileSync(join(chartDir, 'throughput.svg'), throughputChart(results));
+    if (large.length > 1) writeFileSync(join(chartDir, 'sizes.svg'), sizeChart(results));
+    writeFileSync(join(repo, 'bench/RESULTS.md'), markdownReport(results, { throughput: 'charts/throughput.svg', sizes: 'charts/sizes.svg' }));
+  }
+  process.stdout.write(textReport(results));
+  process.stderr.write(`results: ${join('bench/results', 'latest.json')} (${Math.round(results.elapsedSeconds)} s)\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});
