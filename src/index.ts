@@ -99,7 +99,6 @@ export { UdsProxy, createProxy } from './proxy/proxy.js';
 export type { ProxyOptions, ProxyStats, ProxySide, ProxyConnectionEvent } from './proxy/proxy.js';
 export { ExchangeOutcome } from './proxy/exchange.js';
 export type { ProxyExchange } from './proxy/exchange.js';
-export { REDACTED, redactSecrets } from './proxy/redact.js';
 export { DiagnosticsChannelNames, diagnosticsChannels } from './diagnostics.js';
 export type {
   DiagnosticsChannelName, ServerConnectMessage, ServerRequestMessage, ServerResponseMessage, ServerErrorMessage,
