@@ -1,0 +1,15 @@
+/** The table of subcommands: name, one-line summary, runner. */
+import { runBench } from './bench.js';
+import { runCall } from './call.js';
+import { runServe } from './serve.js';
+
+export interface Command {
+  summary: string;
+  run(argv: string[]): Promise<number>;
+}
+
+export const COMMANDS: Record<string, Command> = {
+  serve: { summary: 'run a server: --echo, or --demo (a mock luxid with a sample cluster)', run: runServe },
+  call: { summary: 'send one request and print the result as JSON', run: runCall },
+  bench: { summary: 'measure round trips per second against a socket (or an in-process echo server)', run: runBench },
+};

@@ -1,0 +1,133 @@
+/**
+ * `ganeti-uds serve`: runs a server on a socket until SIGINT/SIGTERM, then drains it
+ * gracefully and removes the socket file. `--echo` answers every request with its args;
+ * `--demo` runs the mock luxid over a built-in (or `--cluster FILE`) sample cluster.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { echoHandler, type Handler } from '../dispatch/handler.js';
+import { createServer, type ServerOptions } from '../dispatch/server.js';
+import { DEFAULT_CLOSE_GRACE_MS, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_SEND_TIMEOUT_MS } from '../defaults.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../framing.js';
+import { DEFAULT_MAX_DEPTH } from '../codec.js';
+import { ExitCode, UsageError, parseCount, parseDuration, parseLogLevel, parseMode, parseSize, stderrLogger } from './options.js';
+import { createDemoHandler } from './demo.js';
+
+export const SERVE_HELP = `Usage: ganeti-uds serve (--echo | --demo) [options]
+
+Runs a server on a Unix socket until SIGINT or SIGTERM, then answers what is in flight
+(up to --grace), removes the socket file and exits 0. A second signal exits at once.
+
+Modes:
+  --echo                  answer every request with success:true and result = its args
+  --demo                  the mock luxid: a sample cluster and a simulated job queue that
+                          real Ganeti clients (ganeti.luxi, hbal -L, gnt-*) accept
+  --cluster FILE          (--demo) load the cluster from a JSON file instead of the sample
+  --job-step DURATION     (--demo) time each simulated opcode takes (default 200ms)
+
+Socket:
+  --socket PATH           socket path (default ./run/ganeti-query for --demo,
+                          ./run/ganeti-uds.sock for --echo; the directory is created)
+  --mode MODE             socket file mode (default 0660, as luxid; 0600 as wconfd)
+
+Limits (0 = no limit):
+  --max-message-bytes N   largest request accepted (default ${DEFAULT_MAX_MESSAGE_BYTES / 1024 / 1024}M)
+  --max-depth N           deepest JSON nesting accepted (default ${DEFAULT_MAX_DEPTH})
+  --max-connections N     connections held at once (default ${DEFAULT_MAX_CONNECTIONS})
+  --idle-timeout DUR      close connections idle this long (default ${DEFAULT_IDLE_TIMEOUT_MS / 1000}s)
+  --send-timeout DUR      close connections that do not read their answers (default ${DEFAULT_SEND_TIMEOUT_MS / 1000}s)
+  --grace DUR             time given to requests in flight at shutdown (default ${DEFAULT_CLOSE_GRACE_MS / 1000}s)
+
+Logging (to stderr):
+  --log-level LEVEL       debug, info (default), warn or error
+  --log-json              JSON lines instead of text
+
+Durations: 30, 30s, 500ms, 2m (a bare number is seconds). Sizes: 1048576, 64k, 16M.
+`;
+
+/** Runs `serve`; resolves with the exit code once the server has shut down. */
+export async function runServe(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      echo: { type: 'boolean' },
+      demo: { type: 'boolean' },
+      cluster: { type: 'string' },
+      'job-step': { type: 'string' },
+      socket: { type: 'string' },
+      mode: { type: 'string' },
+      'max-message-bytes': { type: 'string' },
+      'max-depth': { type: 'string' },
+      'max-connections': { type: 'string' },
+      'idle-timeout': { type: 'string' },
+      'send-timeout': { type: 'string' },
+      grace: { type: 'string' },
+      'log-level': { type: 'string' },
+      'log-json': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(SERVE_HELP);
+    return ExitCode.ok;
+  }
+  if (values.echo === values.demo) throw new UsageError('serve needs exactly one of --echo or --demo');
+  if (values.cluster !== undefined && !values.demo) throw new UsageError('--cluster goes with --demo');
+
+  const logger = stderrLogger(parseLogLevel(values['log-level'] ?? 'info'), values['log-json'] ? 'json' : 'text');
+  const options: ServerOptions = { logger };
+  if (values.mode !== undefined) options.mode = parseMode('--mode', values.mode);
+  if (values['max-message-bytes'] !== undefined) options.maxMessageBytes = parseSize('--max-message-bytes', values['max-message-bytes']);
+  if (values['max-depth'] !== undefined) options.maxDepth = parseCount('--max-depth', values['max-depth']);
+  if (values['max-connections'] !== undefined) options.maxConnections = parseCount('--max-connections', values['max-connections']);
+  if (values['idle-timeout'] !== undefined) options.idleTimeoutMs = parseDuration('--idle-timeout', values['idle-timeout']);
+  if (values['send-timeout'] !== undefined) options.sendTimeoutMs = parseDuration('--send-timeout', values['send-timeout']);
+  const graceMs = values.grace !== undefined ? parseDuration('--grace', values.grace) : DEFAULT_CLOSE_GRACE_MS;
+
+  let handler: Handler<unknown, unknown>;
+  let shutdownHandler: () => void = () => {};
+  if (values.demo) {
+    const demo = await createDemoHandler({
+      clusterFile: values.cluster,
+      jobStepMs: values['job-step'] !== undefined ? parseDuration('--job-step', values['job-step']) : undefined,
+    });
+    handler = demo.handler;
+    shutdownHandler = demo.close;
+  } else {
+    handler = echoHandler;
+  }
+  const socketPath = resolve(values.socket ?? (values.demo ? 'run/ganeti-query' : 'run/ganeti-uds.sock'));
+  mkdirSync(dirname(socketPath), { recursive: true, mode: 0o750 });
+
+  const server = createServer(handler, options);
+  await server.listen(socketPath);
+  process.stdout.write(`ganeti-uds ${values.demo ? 'mock luxid' : 'echo server'} listening on ${socketPath}\n`);
+
+  return new Promise<number>((resolveExit) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        logger.warn({ signal }, 'second signal: exiting at once');
+        process.exit(1);
+      }
+      stopping = true;
+      logger.info({ signal, graceMs }, 'shutting down');
+      server.close(graceMs).then(
+        () => {
+          shutdownHandler();
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolveExit(ExitCode.ok);
+        },
+        (err: unknown) => {
+          logger.error({ err: String(err) }, 'shutdown failed');
+          resolveExit(ExitCode.failure);
+        },
+      );
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
