@@ -104,3 +104,13 @@ export type {
   DiagnosticsChannelName, ServerConnectMessage, ServerRequestMessage, ServerResponseMessage, ServerErrorMessage,
   ClientConnectMessage, ClientRequestMessage, ClientResponseMessage,
 } from './diagnostics.js';
+// Demo
+export { DemoLuxid, LUXI_WFJC_TIMEOUT_SECONDS } from './demo/luxid.js';
+export type { DemoLuxidOptions } from './demo/luxid.js';
+export { sampleCluster, loadCluster } from './demo/cluster.js';
+export type {
+  ClusterData, NodeData, NodeLive, GroupData, InstanceData, DiskData, NicData, NetworkData, FilterData, IPolicy, ISpec,
+} from './demo/cluster.js';
+export { JobQueue, DEFAULT_OP_DURATION_MS, DEFAULT_START_DELAY_MS } from './demo/jobs.js';
+export type { JobQueueOptions, JobTimers, Job, QueuedOp } from './demo/jobs.js';
+export { LuxiParseError } from './demo/qlang.js';

@@ -237,8 +237,9 @@ function checkStrings(path: string, value: unknown): void {
 }
 
 function checkIPolicy(path: string, p: unknown): void {
-  const ip = checkObject(path, p, sampleCluster().info.ipolicy, ['minmax', 'std', 'vcpu-ratio', 'spindle-ratio', 'disk-templates']);
-  const specKeys = Object.keys(ip.std);
+  const template = sampleCluster().info.ipolicy;
+  const ip = checkObject(path, p, template, ['minmax', 'std', 'vcpu-ratio', 'spindle-ratio', 'disk-templates']);
+  const specKeys = Object.keys(template.std);
   const checkSpec = (sp: string, s: unknown) => {
     if (kindOf(s) !== 'object') fail(sp, `expected an object, got ${describeKind(s)}`);
     for (const k of specKeys) {

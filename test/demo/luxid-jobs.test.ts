@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DemoLuxid } from '../../src/demo/luxid.js';
+import { GenericError, JobLost } from '../../src/errors.js';
+import { LuxiParseError } from '../../src/demo/qlang.js';
+import type { OpCode } from '../../src/protocols/luxi/types.js';
+import { decodeJson, encodeJson } from '../../src/codec.js';
+import { FakeTimers } from './fake-timers.js';
+
+const delay = (extra: Record<string, unknown> = {}): OpCode => ({ OP_ID: 'OP_TEST_DELAY', duration: 0.5, ...extra });
+
+function setup(t: import('node:test').TestContext): { l: DemoLuxid; clock: FakeTimers } {
+  const clock = new FakeTimers();
+  const l = new DemoLuxid({ timers: clock, opDurationMs: 10, startDelayMs: 10 });
+  t.after(() => l.close());
+  return { l, clock };
+}
+
+test('a job moves queued -> running -> success with logs, results and timestamps', (t) => {
+  const { l, clock } = setup(t);
+  const id = l.SubmitJob([delay(), { OP_ID: 'OP_CLUSTER_VERIFY' }]);
+  assert.equal(id, 1);
+  assert.deepEqual(l.QueryJobs([id], ['id', 'status']), [[1, 'queued']]);
+  clock.advance(10);
+  assert.deepEqual(l.QueryJobs([id], ['status', 'opstatus']), [['running', ['running', 'queued']]]);
+  clock.advance(500);
+  clock.advance(10);
+  const [row] = l.QueryJobs([id], ['status', 'opstatus', 'opresult', 'oplog', 'summary', 'start_ts', 'end_ts', 'priority']);
+  assert.ok(row);
+  assert.deepEqual(row.slice(0, 3), ['success', ['success', 'success'], [null, true]]);
+  const logs = (row[3] as unknown[][][]).flat();
+  assert.deepEqual(logs.map((e) => e[0]), [1, 2]);
+  assert.equal(logs[0]?.[2], 'message');
+  assert.ok(Array.isArray(logs[0]?.[1]) && (logs[0]?.[1] as unknown[]).length === 2);
+  assert.deepEqual(row[4], ['TEST_DELAY(500000000 ns)', 'CLUSTER_VERIFY']);
+  assert.ok(Array.isArray(row[5]) && Array.isArray(row[6]));
+  assert.equal(row[7], 0);
+  assert.equal(clock.pending, 0);
+});
+
+test('a failing or unknown opcode ends the job in error and fails the rest', (t) => {
+  const { l, clock } = setup(t);
+  const a = l.SubmitJob([delay({ duration: 0, fail: true }), delay({ duration: 0 })]);
+  const b = l.SubmitJob([{ OP_ID: 'OP_NO_SUCH_THING' }]);
+  clock.advance(100);
+  const rows = l.QueryJobs([a, b], ['status', 'opstatus', 'opresult']);
+  assert.deepEqual(rows[0], ['error', ['error', 'error'],
+    [['OpExecError', ['Opcode failure was requested']], ['OpExecError', ['Preceding opcode failed']]]]);
+  assert.deepEqual(rows[1], ['error', ['error'], [['OpCodeUnknown', ['Unknown opcode OP_NO_SUCH_THING']]]]);
+});
+
+test('ops without a string OP_ID are refused as parse errors', (t) => {
+  const { l } = setup(t);
+  assert.throws(() => l.SubmitJob([{ foo: 1 } as unknown as OpCode]), LuxiParseError);
+  assert.throws(() => l.SubmitManyJobs([[delay()], [{ OP_ID: 5 } as unknown as OpCode]]), LuxiParseError);
+  assert.deepEqual(l.QueryJobs(null, ['id']), []);
+});
+
+test('the drain flag stops SubmitJob and SubmitManyJobs but not SubmitJobToDrainedQueue', (t) => {
+  const { l } = setup(t);
+  assert.equal(l.SetDrainFlag(true), true);
+  assert.throws(() => l.SubmitJob([delay()]), (e: unknown) => e instanceof GenericError && e.message === 'Queue drained');
+  assert.throws(() => l.SubmitManyJobs([[delay()]]), /Queue drained/);
+  assert.equal(l.SubmitJobToDrainedQueue([delay()]), 1);
+  l.SetDrainFlag(false);
+  assert.deepEqual(l.SubmitManyJobs([[delay()], [delay()]]), [[true, 2], [true, 3]]);
+});
+
+test('QueryJobs gives a row of nulls for an unknown job and lists all jobs for null', (t) => {
+  const { l } = setup(t);
+  assert.deepEqual(l.QueryJobs([987654], ['id', 'status']), [[987654, null]]);
+  l.SubmitJob([delay()]);
+  l.SubmitJob([delay()]);
+  assert.deepEqual(l.QueryJobs(null, ['id']), [[1], [2]]);
+  assert.deepEqual(l.Query('job', ['id', 'status'], ['==', 'status', 'queued']).data.length, 2);
+});
+
+test('19-digit reason timestamps survive submit, query and the JSON codec exactly', (t) => {
+  const { l } = setup(t);
+  const ns = 1795548371267646000n;
+  const wire = decodeJson(Buffer.from(`[{"OP_ID":"OP_TEST_DELAY","duration":0,"reason":[["hbal","called",${ns}]]}]`));
+  const id = l.SubmitJob(wire as OpCode[]);
+  const ops = l.QueryJobs([id], ['ops'])[0]?.[0] as Array<{ reason: unknown[][] }>;
+  const reason = ops[0]?.reason;
+  assert.equal(reason?.[0]?.[2], ns);
+  assert.equal(typeof reason?.[1]?.[2], 'bigint');
+  assert.match(encodeJson(ops).toString(), /1795548371267646000/);
+});
+
+test('WaitForJobChange answers a change at once, waits for the next one, and returns prev on timeout', async (t) => {
+  const { l, clock } = setup(t);
+  await assert.rejects(l.WaitForJobChange(99, ['status'], null, null, 10),
+    (e: unknown) => e instanceof JobLost && e.message === "Can't load job file");
+  const id = l.SubmitJob([delay({ duration: 5 })]);
+  const first = await l.WaitForJobChange(id, ['status'], null, null, 10);
+  assert.deepEqual(first, [['queued'], []]);
+  const waiting = l.WaitForJobChange(id, ['status'], ['queued'], null, 10);
+  clock.advance(10);
+  const second = await waiting;
+  assert.deepEqual(second[0], ['running']);
+  assert.equal(second[1].length, 1);
+  assert.equal(second[1][0]?.[0], 1);
+  const quiet = l.WaitForJobChange(id, ['status'], ['running'], 1, 1);
+  clock.advance(1000);
+  assert.deepEqual(await quiet, [['running'], []]);
+  clock.advance(5000);
+  assert.deepEqual(await l.WaitForJobChange(id, ['status'], ['running'], 1, 5), [['success'], []]);
+});
+
+test('WaitForJobChange caps its wait at 89 seconds and gives nulls for unknown fields', async (t) => {
+  const { l, clock } = setup(t);
+  const id = l.SubmitJob([delay({ duration: 1000 })]);
+  clock.advance(10);
+  const p = l.WaitForJobChange(id, ['status'], ['running'], 1, 3600);
+  clock.advance(89_000);
+  assert.deepEqual(await p, [['running'], []]);
+  assert.deepEqual(await l.WaitForJobChange(id, ['status', 'bogus'], null, null, 1), [[null, null], []]);
+});
+
+test('close releases pending WaitForJobChange calls and clears every timer', { timeout: 5000 }, async () => {
+  const l = new DemoLuxid({ opDurationMs: 60_000, startDelayMs: 60_000 });
+  const id = l.SubmitJob([delay()]);
+  const p = l.WaitForJobChange(id, ['status'], ['queued'], null, 60);
+  l.close();
+  assert.deepEqual(await p, [['queued'], []]);
+});
+
+test('CancelJob dequeues queued jobs and reports the other cases as luxid does', (t) => {
+  const { l, clock } = setup(t);
+  const a = l.SubmitJob([delay()]);
+  const b = l.SubmitJob([delay()]);
+  assert.deepEqual(l.CancelJob(a, false), [true, `Dequeued job ${a}`]);
+  assert.deepEqual(l.QueryJobs([a], ['status']), [['canceled']]);
+  clock.advance(10);
+  assert.deepEqual(l.CancelJob(b, false), [false, "Job no longer waiting, can't cancel (informed it anyway)"]);
+  assert.deepEqual(l.CancelJob(b, true), [true, 'SIGKILL send to the process']);
+  assert.deepEqual(l.QueryJobs([b], ['status']), [['error']]);
+  assert.deepEqual(l.CancelJob(424242, false), [false, 'Job 424242 not found in queue']);
+});
+
+test('ChangeJobPriority changes queued jobs and refuses unknown ones', (t) => {
+  const { l } = setup(t);
+  const id = l.SubmitJob([delay()]);
+  assert.deepEqual(l.ChangeJobPriority(id, 5), [true, `Priorities of pending opcodes for job ${id} have been changed to 5`]);
+  assert.deepEqual(l.QueryJobs([id], ['priority', 'oppriority']), [[5, [5]]]);
+  assert.deepEqual(l.ChangeJobPriority(777, 5), [false, 'Job 777 not found in queue']);
+});
+
+test('ArchiveJob and AutoArchiveJobs archive finished jobs only', (t) => {
+  const { l, clock } = setup(t);
+  const a = l.SubmitJob([delay({ duration: 0 })]);
+  const b = l.SubmitJob([delay({ duration: 0 })]);
+  const c = l.SubmitJobToDrainedQueue([delay()]);
+  assert.equal(l.ArchiveJob(12345), false);
+  assert.throws(() => l.ArchiveJob(a), (e: unknown) => e instanceof GenericError &&
+    e.message === `user error (Job ${a} has not yet started up)`);
+  clock.advance(20);
+  assert.equal(l.ArchiveJob(a), true);
+  assert.deepEqual(l.QueryJobs(null, ['id']), [[b], [c]]);
+  assert.deepEqual(l.QueryJobs([a], ['id', 'archived']), [[a, true]]);
+  assert.deepEqual(l.AutoArchiveJobs(-1, 89), [1, 0]);
+  assert.deepEqual(l.QueryJobs(null, ['id']), [[c]]);
+});
+
+test('PickupJob is refused as internal', (t) => {
+  const { l } = setup(t);
+  assert.throws(() => l.PickupJob(1), (e: unknown) => e instanceof GenericError &&
+    e.message === "Luxi call 'PickupJob' is for internal use only");
+});
