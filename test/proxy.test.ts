@@ -276,6 +276,22 @@ test('closes the upstream connection when the client closes', { timeout: 10_000 
   assert.equal(rec.closeEvent()?.exchanges, 1);
 });
 
+test('forwards the answer to a client that half-closed after sending its request', { timeout: 10_000 }, async (t) => {
+  const { path, rec } = await startProxy(t, await startServer(t));
+  const received = await new Promise<Buffer>((resolve, reject) => {
+    const socket = net.createConnection({ path, allowHalfOpen: true });
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('end', () => resolve(Buffer.concat(chunks)));
+    socket.on('error', reject);
+    socket.end('{"method":"Echo","args":[7]}\x03');
+  });
+  assert.equal(received.toString(), '{"success":true,"result":[7]}\x03');
+  await rec.until(() => rec.closeEvent() !== undefined);
+  assert.equal(rec.exchanges[0]?.outcome, 'answered');
+  assert.equal(rec.closeEvent()?.closedBy, 'client');
+});
+
 test('keeps forwarding but stops reporting after a frame over maxMessageBytes', { timeout: 10_000 }, async (t) => {
   const { path, rec } = await startProxy(t, await startServer(t), { maxMessageBytes: 1000 });
   const c = await client(t, path);
