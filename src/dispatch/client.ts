@@ -82,6 +82,8 @@ export class Client {
   #waiters: Waiter[] = [];
   #end: RecvResult | undefined;
   #corked = false;
+  // close() callers waiting for the answers still due.
+  #idleWaiters: Array<() => void> = [];
 
   /**
    * Wraps a connected Duplex (a socket) or a `{ readable, writable }` pair (pipes).
@@ -195,15 +197,12 @@ export class Client {
    * timeout. Resolves when the connection is closed. Closing twice is harmless.
    */
   async close(): Promise<void> {
-    if (this.#end) return;
-    if (this.#waiters.length > 0) {
-      await new Promise<void>((resolve) => {
-        const check = (): void => {
-          if (this.#waiters.length === 0 || this.#end) resolve();
-          else setImmediate(check);
-        };
-        check();
-      });
+    while (!this.#end && this.#waiters.some((w) => !w.abandoned)) {
+      await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+    }
+    if (!this.#end) {
+      // End our side after the queued writes are flushed, so nothing sent is lost.
+      await new Promise<void>((resolve) => this.#writable.end(() => resolve()));
     }
     this.destroy();
   }
@@ -339,6 +338,13 @@ export class Client {
       }
       if (!waiter.abandoned) waiter.resolve({ kind: 'response', response });
     }
+    if (this.#idleWaiters.length > 0) this.#notifyIdle();
+  }
+
+  #notifyIdle(): void {
+    const idle = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const resolve of idle) resolve();
   }
 
   #onData = (chunk: Buffer): void => {
@@ -379,6 +385,7 @@ export class Client {
       if (waiter.abandoned) continue;
       waiter.resolve(result);
     }
+    this.#notifyIdle();
   }
 }
 
