@@ -56,6 +56,8 @@ async function main(): Promise<void> {
   } else {
     throw new Error(`unknown server kind ${kind}`);
   }
+  // Exit normally on SIGTERM so that `node --cpu-prof` writes its profile.
+  process.on('SIGTERM', () => process.exit(0));
   process.stdout.write('READY\n');
 }
 
