@@ -105,7 +105,7 @@ export type {
   ClientConnectMessage, ClientRequestMessage, ClientResponseMessage,
 } from './diagnostics.js';
 // Demo
-export { DemoLuxid, LUXI_WFJC_TIMEOUT_SECONDS } from './demo/luxid.js';
+export { DemoLuxid } from './demo/luxid.js';
 export type { DemoLuxidOptions } from './demo/luxid.js';
 export { sampleCluster, loadCluster } from './demo/cluster.js';
 export type {
@@ -113,4 +113,4 @@ export type {
 } from './demo/cluster.js';
 export { JobQueue, DEFAULT_OP_DURATION_MS, DEFAULT_START_DELAY_MS } from './demo/jobs.js';
 export type { JobQueueOptions, JobTimers, Job, QueuedOp } from './demo/jobs.js';
-export { LuxiParseError } from './demo/qlang.js';
+export { DemoParseError } from './demo/qlang.js';

@@ -6,7 +6,7 @@
  */
 import { GenericError } from '../errors.js';
 import type { JobLogEntry, JobStatus, OpCode } from '../protocols/luxi/types.js';
-import { LuxiParseError } from './qlang.js';
+import { DemoParseError } from './qlang.js';
 
 /** Opcode statuses (Ganeti `OP_STATUS_*`). */
 export type OpStatus = 'queued' | 'waiting' | 'canceling' | 'running' | 'canceled' | 'success' | 'error';
@@ -110,18 +110,18 @@ export function jobPriority(job: Job): number {
 
 /**
  * Checks the opcodes of one job: a list of dicts, each with a string `OP_ID`.
- * @throws LuxiParseError: luxid decodes opcodes while parsing the request, so a bad one
+ * @throws DemoParseError: luxid decodes opcodes while parsing the request, so a bad one
  *   gets the plain-string "Failed to parse request: ..." answer (Luxi.hs `decodeLuxiCall`).
  */
 export function validateOps(ops: unknown): asserts ops is OpCode[] {
-  if (!Array.isArray(ops)) throw new LuxiParseError(ops, 'Expected a list of opcodes');
+  if (!Array.isArray(ops)) throw new DemoParseError(ops, 'Expected a list of opcodes');
   for (const op of ops) {
     if (op === null || typeof op !== 'object' || Array.isArray(op)) {
-      throw new LuxiParseError(op, 'Expected JSObject for an opcode');
+      throw new DemoParseError(op, 'Expected JSObject for an opcode');
     }
     const id = (op as Record<string, unknown>)['OP_ID'];
-    if (id === undefined) throw new LuxiParseError(op, "key 'OP_ID' not found");
-    if (typeof id !== 'string') throw new LuxiParseError(op, "key 'OP_ID': Unable to read String");
+    if (id === undefined) throw new DemoParseError(op, "key 'OP_ID' not found");
+    if (typeof id !== 'string') throw new DemoParseError(op, "key 'OP_ID': Unable to read String");
   }
 }
 

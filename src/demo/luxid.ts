@@ -9,14 +9,12 @@ import type {
   JobChange, JobId, JobLogEntry, LuxiImplementation, OpCode, QueryFieldsResult, QueryFilter, QueryResource,
   QueryResult, SubmitManyResult,
 } from '../protocols/luxi/types.js';
+import { LUXI_WFJC_TIMEOUT_SECONDS } from '../protocols/luxi/methods.js';
 import { sampleCluster, type ClusterData } from './cluster.js';
 import { buildContext, type QueryContext } from './fields.js';
 import { JobQueue, jobFinalized, validateOps, type JobQueueOptions } from './jobs.js';
-import { LuxiParseError, show } from './qlang.js';
+import { DemoParseError, show } from './qlang.js';
 import { classicQuery, lookupItem, queryFields, runQuery } from './query.js';
-
-/** Longest WaitForJobChange wait in seconds: `(luxiDefRwto - 1) div 2` (Constants.hs `luxiWfjcTimeout`). */
-export const LUXI_WFJC_TIMEOUT_SECONDS = 89;
 
 /** Options of {@link DemoLuxid}. */
 export interface DemoLuxidOptions extends JobQueueOptions {
@@ -119,7 +117,7 @@ export class DemoLuxid implements LuxiImplementation {
   /**
    * Tags of the cluster or of a named object.
    * @throws OpPrereqError "Node name x not found" (unknown_entity) and the like.
-   * @throws LuxiParseError for a kind other than cluster, node, instance, nodegroup, network.
+   * @throws DemoParseError for a kind other than cluster, node, instance, nodegroup, network.
    */
   QueryTags(kind: string, name: string): string[] {
     const c = this.#cluster;
@@ -129,7 +127,7 @@ export class DemoLuxid implements LuxiImplementation {
       case 'instance': return [...lookupItem(c.instances, 'Instance', name).tags];
       case 'nodegroup': return [...lookupItem(c.groups, 'NodeGroup', name).tags];
       case 'network': return [...lookupItem(c.networks, 'Network', name).tags];
-      default: throw new LuxiParseError(kind, `Invalid string value for type TagKind: ${show(kind)}`);
+      default: throw new DemoParseError(kind, `Invalid string value for type TagKind: ${show(kind)}`);
     }
   }
 

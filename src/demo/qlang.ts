@@ -5,20 +5,20 @@
  * Luxi client's business, not this module's.
  */
 import { ParameterError } from '../errors.js';
+import { LuxiParseError } from '../protocols/luxi/decode.js';
 import type { QueryCell } from '../protocols/luxi/types.js';
 import type { FieldSpec, QueryContext } from './fields.js';
 
 /**
- * A request that luxid would have refused to parse: the dispatch should answer with the
- * plain string `"Failed to parse request: " + message` and close the connection (spec §2.1).
- * Recognise it by `code === 'UDS_ERR_LUXI_PARSE'`; its message starts with
- * `Cannot convert value`, as Ganeti's `fromJVal` failures do.
+ * A request that luxid would have refused to parse, found while answering (unknown
+ * resource, malformed filter or opcode). It is the Luxi dispatch's LuxiParseError, so the
+ * client gets the plain string `"Failed to parse request: " + message` (spec §2.1). Its
+ * message reads like Ganeti's `fromJVal` failures: `Cannot convert value '...', error: ...`.
  */
-export class LuxiParseError extends Error {
+export class DemoParseError extends LuxiParseError {
   readonly code = 'UDS_ERR_LUXI_PARSE';
   constructor(value: unknown, reason: string) {
     super(`Cannot convert value '${show(value)}', error: ${reason}`);
-    this.name = 'LuxiParseError';
   }
 }
 
@@ -48,15 +48,15 @@ function readValue(all: unknown, v: unknown): FilterValue {
   if (typeof v === 'string' || typeof v === 'bigint') return v;
   if (typeof v === 'number') {
     if (!Number.isInteger(v)) {
-      throw new LuxiParseError(all, `Cannot deserialise numeric filter value, expecting integral but got a fractional value: ${v}`);
+      throw new DemoParseError(all, `Cannot deserialise numeric filter value, expecting integral but got a fractional value: ${v}`);
     }
     return v;
   }
-  throw new LuxiParseError(all, `Cannot deserialise filter value, expecting string or integer, got ${show(v)}`);
+  throw new DemoParseError(all, `Cannot deserialise filter value, expecting string or integer, got ${show(v)}`);
 }
 
 function readField(all: unknown, v: unknown): string {
-  if (typeof v !== 'string') throw new LuxiParseError(all, `Unable to read String from ${show(v)}`);
+  if (typeof v !== 'string') throw new DemoParseError(all, `Unable to read String from ${show(v)}`);
   return v;
 }
 
@@ -64,13 +64,13 @@ const COMPARISONS = new Set(['==', '=', '<', '>', '<=', '>=', '!=', '=~', '=[]']
 
 /**
  * Parses a JSON filter (`null` or `[op, args...]`).
- * @throws LuxiParseError for anything luxid would fail to decode: unknown operators, wrong
+ * @throws DemoParseError for anything luxid would fail to decode: unknown operators, wrong
  *   arity, non-integral numbers, invalid regular expressions.
  */
 export function parseFilter(json: unknown, all: unknown = json): Filter {
   if (json === null) return { op: 'empty' };
   if (!Array.isArray(json) || typeof json[0] !== 'string') {
-    throw new LuxiParseError(all, `Cannot deserialise filter: expected array [string, args], got ${show(json)}`);
+    throw new DemoParseError(all, `Cannot deserialise filter: expected array [string, args], got ${show(json)}`);
   }
   const [op, ...args] = json as [string, ...unknown[]];
   switch (op) {
@@ -78,25 +78,25 @@ export function parseFilter(json: unknown, all: unknown = json): Filter {
     case '|':
       return { op: op === '&' ? 'and' : 'or', args: args.map((a) => parseFilter(a, all)) };
     case '!':
-      if (args.length !== 1) throw new LuxiParseError(all, `Cannot deserialise field, expected [filter] but got ${show(args)}`);
+      if (args.length !== 1) throw new DemoParseError(all, `Cannot deserialise field, expected [filter] but got ${show(args)}`);
       return { op: 'not', arg: parseFilter(args[0], all) };
     case '?':
-      if (args.length !== 1) throw new LuxiParseError(all, `Cannot deserialise field, expected [fieldname] but got ${show(args)}`);
+      if (args.length !== 1) throw new DemoParseError(all, `Cannot deserialise field, expected [fieldname] but got ${show(args)}`);
       return { op: 'true', field: readField(all, args[0]) };
     default:
       break;
   }
-  if (!COMPARISONS.has(op)) throw new LuxiParseError(all, `Unknown filter operand '${op}'`);
+  if (!COMPARISONS.has(op)) throw new DemoParseError(all, `Unknown filter operand '${op}'`);
   if (args.length !== 2) {
-    throw new LuxiParseError(all, `Cannot deserialise field/value pair, expected [fieldname, value] but got ${show(args)}`);
+    throw new DemoParseError(all, `Cannot deserialise field/value pair, expected [fieldname, value] but got ${show(args)}`);
   }
   const fieldName = readField(all, args[0]);
   if (op === '=~') {
-    if (typeof args[1] !== 'string') throw new LuxiParseError(all, `Unable to read String from ${show(args[1])}`);
+    if (typeof args[1] !== 'string') throw new DemoParseError(all, `Unable to read String from ${show(args[1])}`);
     try {
       return { op: '=~', field: fieldName, re: new RegExp(args[1], 'u') };
     } catch (err) {
-      throw new LuxiParseError(all, `Can't compile regex '${args[1]}': ${(err as Error).message}`);
+      throw new DemoParseError(all, `Can't compile regex '${args[1]}': ${(err as Error).message}`);
     }
   }
   const value = readValue(all, args[1]);

@@ -13,7 +13,7 @@ import { INSTANCE_FIELDS } from './fields-instance.js';
 import { JOB_FIELDS, type JobRow } from './fields-job.js';
 import type { JobQueue } from './jobs.js';
 import {
-  LuxiParseError, checkFilterFields, evaluateFilter, nameMatches, parseFilter, requestedNames, type Filter,
+  DemoParseError, checkFilterFields, evaluateFilter, nameMatches, parseFilter, requestedNames, type Filter,
 } from './qlang.js';
 
 /** Resources the demo answers. */
@@ -40,12 +40,12 @@ const ITEM_TYPES: Record<string, string> = {
 
 /**
  * Checks a resource name as luxid decodes it.
- * @throws LuxiParseError for names Ganeti does not know (luxid fails to parse the request).
+ * @throws DemoParseError for names Ganeti does not know (luxid fails to parse the request).
  * @throws GenericError "<call> '<ItemType>' not supported" for cluster, os and lock.
  */
 export function resolveResource(what: unknown, call: 'Query' | 'QueryFields'): DemoResource {
   if (typeof what !== 'string' || !(what in ITEM_TYPES)) {
-    throw new LuxiParseError(what, `Can't parse value '${String(what)}' as neitherQueryTypeLuxi nor QueryTypeOp`);
+    throw new DemoParseError(what, `Can't parse value '${String(what)}' as neitherQueryTypeLuxi nor QueryTypeOp`);
   }
   if (what in TABLES) return what as DemoResource;
   throw new GenericError(`${call} '${ITEM_TYPES[what]}' not supported`);
@@ -120,7 +120,7 @@ function exportRows(ctx: QueryContext, flt: Filter): ExportRow[] {
 /**
  * Query: field definitions plus `[status, value]` cells; unknown fields give kind
  * "unknown" definitions and `[1, null]` cells.
- * @throws LuxiParseError for an unknown resource or a malformed filter.
+ * @throws DemoParseError for an unknown resource or a malformed filter.
  * @throws ParameterError for a filter on an unknown field or with mismatched types.
  * @throws OpPrereqError when the filter asks for names that do not exist.
  */

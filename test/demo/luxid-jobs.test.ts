@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DemoLuxid } from '../../src/demo/luxid.js';
 import { GenericError, JobLost } from '../../src/errors.js';
-import { LuxiParseError } from '../../src/demo/qlang.js';
+import { DemoParseError } from '../../src/demo/qlang.js';
 import type { OpCode } from '../../src/protocols/luxi/types.js';
 import { decodeJson, encodeJson } from '../../src/codec.js';
 import { FakeTimers } from './fake-timers.js';
@@ -51,8 +51,8 @@ test('a failing or unknown opcode ends the job in error and fails the rest', (t)
 
 test('ops without a string OP_ID are refused as parse errors', (t) => {
   const { l } = setup(t);
-  assert.throws(() => l.SubmitJob([{ foo: 1 } as unknown as OpCode]), LuxiParseError);
-  assert.throws(() => l.SubmitManyJobs([[delay()], [{ OP_ID: 5 } as unknown as OpCode]]), LuxiParseError);
+  assert.throws(() => l.SubmitJob([{ foo: 1 } as unknown as OpCode]), DemoParseError);
+  assert.throws(() => l.SubmitManyJobs([[delay()], [{ OP_ID: 5 } as unknown as OpCode]]), DemoParseError);
   assert.deepEqual(l.QueryJobs(null, ['id']), []);
 });
 

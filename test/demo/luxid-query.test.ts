@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { DemoLuxid } from '../../src/demo/luxid.js';
 import { sampleCluster } from '../../src/demo/cluster.js';
 import { GanetiError, OpPrereqError, ParameterError, GenericError } from '../../src/errors.js';
-import { LuxiParseError } from '../../src/demo/qlang.js';
+import { DemoParseError } from '../../src/demo/qlang.js';
 
 const HTOOLS_NODE = ['name', 'mtotal', 'mnode', 'mfree', 'dtotal', 'dfree', 'ctotal', 'cnos', 'offline', 'drained',
   'vm_capable', 'ndp/spindle_count', 'group.uuid', 'tags', 'ndp/exclusive_storage', 'sptotal', 'spfree', 'ndp/cpu_speed'];
@@ -91,7 +91,7 @@ test('Query marks unknown fields as kind unknown with status 1 cells', () => {
 test('Query on an unknown resource is a parse error; on cluster it is not supported', () => {
   const l = luxid();
   assert.throws(() => l.Query('nosuchresource', ['name'], null),
-    (e: unknown) => e instanceof LuxiParseError && e.code === 'UDS_ERR_LUXI_PARSE' && /^Cannot convert value/.test(e.message));
+    (e: unknown) => e instanceof DemoParseError && e.code === 'UDS_ERR_LUXI_PARSE' && /^Cannot convert value/.test(e.message));
   assert.throws(() => l.Query('cluster', ['name'], null), GenericError);
 });
 
@@ -114,7 +114,7 @@ test('Query filters with comparisons, regexps, lists and booleans', () => {
   assert.deepEqual(names(['!=', 'status', 'running']).length, 2);
   assert.throws(() => l.Query('node', ['name'], ['==', 'nosuch', 1]), ParameterError);
   assert.throws(() => l.Query('node', ['name'], ['==', 'mtotal', 'x']), ParameterError);
-  assert.throws(() => l.Query('node', ['name'], ['~~', 'name', 'x']), LuxiParseError);
+  assert.throws(() => l.Query('node', ['name'], ['~~', 'name', 'x']), DemoParseError);
 });
 
 test('classic queries return plain values, drop unknown names and refuse locking', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LuxiParseError, nameMatches, parseFilter, requestedNames } from '../../src/demo/qlang.js';
+import { DemoParseError, nameMatches, parseFilter, requestedNames } from '../../src/demo/qlang.js';
 
 test('parseFilter maps the legacy operators onto the current ones', () => {
   assert.deepEqual(parseFilter(['=', 'name', 'x']), { op: '==', field: 'name', value: 'x' });
@@ -15,7 +15,7 @@ test('parseFilter refuses what luxid fails to decode', () => {
     ['=~', 'name', '('], [5, 'a'], ['?', 7],
   ];
   for (const f of bad) {
-    assert.throws(() => parseFilter(f), (e: unknown) => e instanceof LuxiParseError && e.message.startsWith('Cannot convert value'),
+    assert.throws(() => parseFilter(f), (e: unknown) => e instanceof DemoParseError && e.message.startsWith('Cannot convert value'),
       JSON.stringify(f));
   }
 });
