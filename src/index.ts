@@ -33,7 +33,7 @@ export {
   DEFAULT_SEND_TIMEOUT_MS, DEFAULT_BACKLOG, DEFAULT_SOCKET_MODE, DEFAULT_MAX_CONNECTIONS,
   DEFAULT_MAX_CONNECTIONS_PER_USER, DEFAULT_CLOSE_GRACE_MS,
 } from './defaults.js';
-export { silentLogger } from './logger.js';
+export { silentLogger, redactSecrets, SECRET_KEYS } from './logger.js';
 export type { Logger, LogFn } from './logger.js';
 // Transport
 export { connectSocket, MAX_SOCKET_PATH_BYTES } from './transport/connect.js';
@@ -54,7 +54,7 @@ export {
 } from './protocols/luxi/methods.js';
 export type { LuxiCall, LuxiMethodSpec, LuxiMethodTable, LuxiParams, LuxiResult } from './protocols/luxi/methods.js';
 export { LuxiParseError, QUERY_RESOURCES, TAG_KINDS } from './protocols/luxi/decode.js';
-export { createLuxiHandler, redactSecrets } from './protocols/luxi/handler.js';
+export { createLuxiHandler } from './protocols/luxi/handler.js';
 export type { LuxiHandlerOptions } from './protocols/luxi/handler.js';
 export { LuxiClient, FINAL_JOB_STATUSES } from './protocols/luxi/client.js';
 export type { LuxiClientOptions, WaitForJobOptions, JobOutcome } from './protocols/luxi/client.js';

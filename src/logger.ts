@@ -38,3 +38,43 @@ export function truncateForLog(text: string, max: number): string {
 
 /** Keys whose values Ganeti treats as secret (`isRisky`, UDSServer.hs). */
 export const SECRET_KEYS = ['osparams_private', 'osparams_secret', 'osparams_private_cluster'] as const;
+
+/** What a redacted value is replaced with. */
+export const REDACTED = '<redacted>';
+
+const SECRET = new Set<string>(SECRET_KEYS);
+
+/**
+ * Returns a copy of `value` in which the value of every key named `osparams_secret`,
+ * `osparams_private` or `osparams_private_cluster`, at any depth, is replaced by
+ * `"<redacted>"`. Values without such keys are returned as they are (not copied).
+ * Depth is bounded by the decoder's `maxDepth`, so the recursion is bounded too.
+ */
+export function redactSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const redacted = redactSecrets(item);
+      if (redacted !== item) {
+        copy ??= value.slice();
+        copy[i] = redacted;
+      }
+    }
+    return copy ?? value;
+  }
+  if (typeof value === 'object' && value !== null) {
+    const source = value as Record<string, unknown>;
+    let copy: Record<string, unknown> | undefined;
+    for (const key of Object.keys(source)) {
+      const item = source[key];
+      const redacted = SECRET.has(key) ? REDACTED : redactSecrets(item);
+      if (redacted !== item) {
+        copy ??= { ...source };
+        copy[key] = redacted;
+      }
+    }
+    return copy ?? value;
+  }
+  return value;
+}

@@ -15,9 +15,9 @@ const LAYERS: ReadonlyArray<readonly string[]> = [
   ['framing.ts', 'codec.ts', 'exact-json.ts', 'defaults.ts', 'logger.ts', 'ganeti-errors.ts'],
   ['errors.ts'],
   ['message.ts'],
-  ['transport/'],
+  ['transport/', 'diagnostics.ts'],
   ['dispatch/'],
-  ['protocols/'],
+  ['protocols/', 'proxy/'],
   ['demo/'],
   ['cli.ts', 'cli/'],
 ];

@@ -10,7 +10,7 @@ import { ConnectionClosedError, OpPrereqError, RequestError } from '../src/error
 import { formatExchangeJson, formatExchangeText } from '../src/cli/proxy.js';
 import { createProxy, type ProxyConnectionEvent, type ProxyOptions } from '../src/proxy/proxy.js';
 import type { ProxyExchange } from '../src/proxy/exchange.js';
-import { redactSecrets } from '../src/proxy/redact.js';
+import { redactSecrets } from '../src/logger.js';
 import { tempSocketPath } from './helpers/tmp.js';
 
 /** Collects what a proxy reports and lets a test wait for a number of items. */

@@ -1,6 +1,7 @@
 /** The table of subcommands: name, one-line summary, runner. */
 import { runBench } from './bench.js';
 import { runCall } from './call.js';
+import { runProxy } from './proxy.js';
 import { runServe } from './serve.js';
 
 export interface Command {
@@ -11,5 +12,6 @@ export interface Command {
 export const COMMANDS: Record<string, Command> = {
   serve: { summary: 'run a server: --echo, or --demo (a mock luxid with a sample cluster)', run: runServe },
   call: { summary: 'send one request and print the result as JSON', run: runCall },
+  proxy: { summary: 'sit between clients and a real daemon and print every request/response pair', run: runProxy },
   bench: { summary: 'measure round trips per second against a socket (or an in-process echo server)', run: runBench },
 };

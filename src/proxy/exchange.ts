@@ -6,7 +6,7 @@
 import { decodeJson } from '../codec.js';
 import { GanetiError } from '../errors.js';
 import { decodeResponse } from '../message.js';
-import { redactSecrets } from './redact.js';
+import { redactSecrets } from '../logger.js';
 
 /** How an exchange ended. */
 export const ExchangeOutcome = {

@@ -5,7 +5,7 @@
  * implementation unchanged.
  */
 import type { Handler } from '../../dispatch/handler.js';
-import { SECRET_KEYS } from '../../logger.js';
+import { redactSecrets } from '../../logger.js';
 import { ppValue } from './decode.js';
 import { LUXI_WFJC_TIMEOUT_SECONDS, decodeLuxiCall, type LuxiCall } from './methods.js';
 import type { LuxiImplementation, LuxiMethod } from './types.js';
@@ -19,18 +19,6 @@ export interface LuxiHandlerOptions {
   maxWaitForJobChangeSeconds?: number;
 }
 
-const SECRETS: ReadonlySet<string> = new Set(SECRET_KEYS);
-
-/** Copies `value` with the values of secret keys (Ganeti `isRisky`: osparams_private, ...) replaced. */
-export function redactSecrets(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redactSecrets);
-  if (typeof value === 'object' && value !== null) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = SECRETS.has(k) ? '<redacted>' : redactSecrets(v);
-    return out;
-  }
-  return value;
-}
 
 /**
  * Builds the Handler of a luxid around `impl`: `createServer(createLuxiHandler(impl))`.
