@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseExactJson } from '../../src/exact-json.js';
+import { parseExactJson, stringifyExactJson } from '../../src/exact-json.js';
 
 export const GANETI_BIN = '/usr/lib/ganeti/3.0/usr/bin';
 export const GANETI_SBIN = '/usr/lib/ganeti/3.0/usr/sbin';
@@ -221,7 +221,7 @@ export async function runDriver(socket: string, script: DriverCall[], timeoutMs 
     LUXI_DRIVER_TIMEOUT: String(Math.ceil(timeoutMs / 1000)),
     LANG: 'C.UTF-8',
   };
-  const r = await run(PYTHON, [driver, socket, '-'], { env, timeoutMs: timeoutMs + 5000, input: JSON.stringify(script) });
+  const r = await run(PYTHON, [driver, socket, '-'], { env, timeoutMs: timeoutMs + 5000, input: stringifyExactJson(script) });
   if (r.code !== 0) throw new Error(`luxi_driver.py exited ${r.code ?? r.signal}:\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
   const lines = r.stdout.split('\n').filter((l) => l.trim() !== '');
   if (lines.length !== script.length) throw new Error(`luxi_driver.py printed ${lines.length} lines for ${script.length} entries:\n${r.stdout}\n${r.stderr}`);
