@@ -1,7 +1,9 @@
 /** The table of subcommands: name, one-line summary, runner. */
 import { runBench } from './bench.js';
 import { runCall } from './call.js';
+import { runJobs } from './jobs.js';
 import { runProxy } from './proxy.js';
+import { runQuery } from './query.js';
 import { runServe } from './serve.js';
 
 export interface Command {
@@ -12,6 +14,8 @@ export interface Command {
 export const COMMANDS: Record<string, Command> = {
   serve: { summary: 'run a server: --echo, or --demo (a mock luxid with a sample cluster)', run: runServe },
   call: { summary: 'send one request and print the result as JSON', run: runCall },
+  query: { summary: 'list nodes, instances, groups, jobs or networks as a table, like gnt-* list', run: runQuery },
+  jobs: { summary: 'list, watch or submit jobs (watch shows progress live)', run: runJobs },
   proxy: { summary: 'sit between clients and a real daemon and print every request/response pair', run: runProxy },
   bench: { summary: 'measure round trips per second against a socket (or an in-process echo server)', run: runBench },
 };
