@@ -65,10 +65,12 @@ test('a retrying connect succeeds once the daemon comes up', { timeout: 10_000 }
   const server = createServer({ parse: (_m, a) => a, exec: (a) => a });
   t.after(() => server.close(0));
   const connecting = connectClient(path, { connectTimeoutMs: 5000, retry: true, retryDelayMs: 20 });
-  setTimeout(() => void server.listen(path), 100);
+  let listening: Promise<void> | undefined;
+  setTimeout(() => (listening = server.listen(path)), 100);
   const c = await connecting;
   t.after(() => c.destroy());
   assert.deepEqual(await c.call('m', ['up']), ['up']);
+  await listening;
 });
 
 test('a call without an answer within requestTimeoutMs fails with TimeoutError and drops the connection', { timeout: 10_000 }, async (t) => {

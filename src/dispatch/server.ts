@@ -132,6 +132,7 @@ export class UdsServer {
   #socketFile: SocketFileIdentity | undefined;
   #nextId = 1;
   #closing: Promise<void> | undefined;
+  #listening: Promise<void> | undefined;
   readonly stats: ServerStats = {
     connections: 0,
     connectionsTotal: 0,
@@ -163,8 +164,14 @@ export class UdsServer {
    * Binds to `path` and starts accepting. A stale socket file there is replaced; a live
    * socket or a non-socket file is refused with an error naming the path.
    */
-  async listen(path: string): Promise<void> {
-    if (this.#socketFile) throw new Error(`server already listens on ${this.#socketFile.path}`);
+  listen(path: string): Promise<void> {
+    if (this.#listening) return Promise.reject(new Error(`server already listens on ${this.#socketFile?.path ?? path}`));
+    if (this.#closing) return Promise.reject(new Error('the server is closed; create a new one'));
+    this.#listening = this.#listen(path);
+    return this.#listening;
+  }
+
+  async #listen(path: string): Promise<void> {
     const o = this.#options;
     this.#socketFile = await listenSocket(this.#server, path, {
       mode: o.mode,
@@ -195,6 +202,8 @@ export class UdsServer {
   }
 
   async #close(graceMs: number): Promise<void> {
+    // A listen() still setting the socket's mode finishes first, so close removes a whole socket.
+    await this.#listening?.catch(() => {});
     const serverClosed = new Promise<void>((resolve) => {
       if (!this.#server.listening) resolve();
       else this.#server.close(() => resolve());
