@@ -89,9 +89,11 @@ const script: DriverCall[] = [
   { id: 'cancel-unknown', method: 'CancelJob', args: [987654] },
   { id: 'prio-unknown', method: 'ChangeJobPriority', args: [987654, 5] },
 
-  { id: 'long', method: 'SubmitJob', args: [[delay(2.0)]] },
+  // queued -> (waiting ->) running: each wait returns on a change or after 1 s with the current status.
+  { id: 'long', method: 'SubmitJob', args: [[delay(5.0)]] },
   { id: 'long-wait', method: 'WaitForJobChangeOnce', args: [{ $ref: 'long' }, ['status'], null, null] },
-  { id: 'long-running', method: 'WaitForJobChangeOnce', args: [{ $ref: 'long' }, ['status'], { $ref: ['long-wait', 0] }, null] },
+  { id: 'long-wait2', method: 'WaitForJobChangeOnce', args: [{ $ref: 'long' }, ['status'], { $ref: ['long-wait', 0] }, null, 1] },
+  { id: 'long-running', method: 'WaitForJobChangeOnce', args: [{ $ref: 'long' }, ['status'], { $ref: ['long-wait2', 0] }, null, 1] },
   { id: 'long-cancel', method: 'CancelJob', args: [{ $ref: 'long' }] },
   { id: 'long-kill', method: 'CancelJob', args: [{ $ref: 'long' }, true] },
   { id: 'long-final', method: 'WaitForJobChangeOnce', args: [{ $ref: 'long' }, ['status'], null, null], until_finalized: true },
