@@ -39,7 +39,7 @@ Options:
 
 Exit codes: 0 success (watch, submit --wait: the job succeeded); 1 the job failed or
 was canceled, or the daemon answered with a failure; 2 bad command line; 3 could not
-connect, timed out or the connection broke.
+connect, timed out or the connection broke; 130 Ctrl-C stopped watching (the job goes on).
 `;
 
 /** Where the watch display writes: stdout, or a fake in tests. */
@@ -185,20 +185,34 @@ export function parseOpcodes(text: string): OpCode[] {
   return ops as OpCode[];
 }
 
+/** Exit code after Ctrl-C, as shells report a SIGINT death (128 + 2). */
+const SIGINT_EXIT_CODE = 130;
+
 /** Follows a job to its end; resolves with the exit code. */
 async function watchJob(client: LuxiClient, jobId: JobId, pollTimeoutSeconds: number): Promise<number> {
   const out: ProgressOutput = { write: (t) => void process.stdout.write(t), isTTY: process.stdout.isTTY === true };
   const progress = new JobProgress(jobId, out);
   progress.start();
   const ticker = out.isTTY ? setInterval(() => progress.tick(), 250) : undefined;
+  // Ctrl-C stops watching, not the job: say so instead of leaving a half-drawn status line.
+  const interrupted = new AbortController();
+  const onSigint = (): void => interrupted.abort(new Error('interrupted'));
+  process.once('SIGINT', onSigint);
   let outcome;
   try {
     outcome = await client.waitForJob(jobId, {
       pollTimeoutSeconds,
+      signal: interrupted.signal,
       onProgress: (entry) => progress.log(entry),
       onStatus: (status) => progress.status(status),
     });
+  } catch (err) {
+    if (!interrupted.signal.aborted) throw err;
+    progress.finish();
+    process.stderr.write(`Stopped watching job ${jobId}; it goes on ('ganeti-uds jobs watch ${jobId}' to follow it again)\n`);
+    return SIGINT_EXIT_CODE;
   } finally {
+    process.off('SIGINT', onSigint);
     if (ticker) clearInterval(ticker);
     progress.finish();
   }

@@ -113,6 +113,30 @@ test('jobs against serve --demo', { timeout: 120_000 }, async (t) => {
     assert.equal(r.stderr, `Job ${jobId} failed: Failure: command execution error:\nJob process killed\n`);
   });
 
+  await t.test('Ctrl-C stops watching with exit 130 and leaves the job running', async () => {
+    const submitted = await runCli(['jobs', 'submit', ...socket, '{"OP_ID": "OP_TEST_DELAY", "duration": 30}']);
+    const jobId = submitted.stdout.trim();
+    const watcher = spawn(process.execPath, [cliPath(), 'jobs', 'watch', jobId, ...socket], { cwd: repoRoot(), stdio: ['pipe', 'pipe', 'pipe'] });
+    t.after(() => {
+      if (watcher.exitCode === null && watcher.signalCode === null) watcher.kill('SIGKILL');
+    });
+    const watched = collect(watcher, { timeoutMs: 30_000 });
+    await new Promise<void>((resolve) => {
+      let seen = '';
+      watcher.stdout?.on('data', (c: Buffer) => {
+        seen += c.toString('utf8');
+        if (seen.includes('Executing OP_TEST_DELAY')) resolve();
+      });
+    });
+    watcher.kill('SIGINT');
+    const r = await watched;
+    assert.equal(r.code, 130);
+    assert.equal(r.stderr, `Stopped watching job ${jobId}; it goes on ('ganeti-uds jobs watch ${jobId}' to follow it again)\n`);
+    const status = await runCli(['call', ...socket, 'QueryJobs', `[[${jobId}], ["status"]]`]);
+    assert.equal(status.stdout, '[["running"]]\n');
+    await runCli(['call', ...socket, 'CancelJob', `[${jobId}, true]`]);
+  });
+
   await t.test('watch of an unknown job exits 1', async () => {
     const r = await runCli(['jobs', 'watch', '987654', ...socket]);
     assert.equal(r.code, 1);
