@@ -61,6 +61,10 @@ interface Waiter {
   forCall: boolean;
   /** Set when a call's caller stopped waiting: its answer is still read, then dropped. */
   abandoned: boolean;
+  /** When the shared timer times this waiter out (performance.now() ms); 0 = it has its own timer or none. */
+  deadline: number;
+  /** Times the waiter out. */
+  expire?: () => void;
 }
 
 const EOM_STRING = '\x03';
@@ -84,6 +88,9 @@ export class Client {
   #corked = false;
   // close() callers waiting for the answers still due.
   #idleWaiters: Array<() => void> = [];
+  // One timer for all calls on the default timeout: answers come in FIFO order and those
+  // calls share one duration, so the oldest such call always has the earliest deadline.
+  #sharedTimer: NodeJS.Timeout | undefined;
 
   /**
    * Wraps a connected Duplex (a socket) or a `{ readable, writable }` pair (pipes).
@@ -298,23 +305,38 @@ export class Client {
       const waiter: Waiter = {
         forCall,
         abandoned: false,
+        deadline: 0,
         resolve: (result) => {
           clearTimeout(timer);
           signal?.removeEventListener('abort', onAbort);
           resolve(result);
         },
       };
-      if (timeoutMs > 0) {
-        timer = setTimeout(() => {
-          giveUp();
-          signal?.removeEventListener('abort', onAbort);
-          resolve(onTimeout(timeoutMs));
-        }, timeoutMs);
+      const expire = (): void => {
+        giveUp();
+        signal?.removeEventListener('abort', onAbort);
+        resolve(onTimeout(timeoutMs));
+      };
+      if (timeoutMs > 0 && forCall && options.timeoutMs === undefined) {
+        waiter.deadline = performance.now() + timeoutMs;
+        waiter.expire = expire;
+        this.#sharedTimer ??= setTimeout(this.#onSharedTimer, timeoutMs).unref();
+      } else if (timeoutMs > 0) {
+        timer = setTimeout(expire, timeoutMs);
       }
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#waiters.push(waiter);
     });
   }
+
+  #onSharedTimer = (): void => {
+    this.#sharedTimer = undefined;
+    const first = this.#waiters.find((w) => w.deadline > 0);
+    if (first === undefined || this.#end) return;
+    const left = first.deadline - performance.now();
+    if (left <= 0) first.expire?.();
+    else this.#sharedTimer = setTimeout(this.#onSharedTimer, Math.ceil(left)).unref();
+  };
 
   #deliver(message: Buffer): void {
     const waiter = this.#waiters.shift();
@@ -379,6 +401,8 @@ export class Client {
   #finish(result: RecvResult): void {
     if (this.#end) return;
     this.#end = result;
+    clearTimeout(this.#sharedTimer);
+    this.#sharedTimer = undefined;
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const waiter of waiters) {
