@@ -3,12 +3,12 @@
  * the job, which is missing for ids the queue does not know: then every field but `id`
  * is unavailable (status 3), as the real luxid answers `[[987654, null]]`.
  */
-import type { QueryCell } from '../protocols/luxi/types.js';
+import type { JobId, QueryCell } from '../protocols/luxi/types.js';
 import { UNAVAIL, field, ok, type FieldSpec } from './fields.js';
 import { jobPriority, jobStatus, type Job, type QueuedOp } from './jobs.js';
 
 /** One job row. */
-export interface JobRow { id: number; job: Job | undefined }
+export interface JobRow { id: JobId; job: Job | undefined }
 
 /** The opcode's summary (OpCodes.hs `opSummary`): OP_ID without `OP_`, plus its main parameter. */
 export function opSummary(input: Record<string, unknown>): string {

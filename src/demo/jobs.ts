@@ -5,7 +5,7 @@
  * luxid.ts's business. `close()` clears every timer.
  */
 import { GenericError } from '../errors.js';
-import type { JobLogEntry, JobStatus, OpCode } from '../protocols/luxi/types.js';
+import type { JobId, JobLogEntry, JobStatus, OpCode } from '../protocols/luxi/types.js';
 import { DemoParseError } from './qlang.js';
 
 /** Opcode statuses (Ganeti `OP_STATUS_*`). */
@@ -200,9 +200,9 @@ export class JobQueue {
     return id;
   }
 
-  /** The job, or undefined. */
-  get(id: number): Job | undefined {
-    return this.#jobs.get(id);
+  /** The job, or undefined (ids beyond 2^53 are never handed out). */
+  get(id: JobId): Job | undefined {
+    return typeof id === 'number' ? this.#jobs.get(id) : undefined;
   }
 
   /** All jobs by id; archived ones only when `withArchived`. */
@@ -296,8 +296,8 @@ export class JobQueue {
   }
 
   /** CancelJob (Query/Server.hs, JQueue.hs `cancelJob`): `[success, message]`. */
-  cancel(id: number, kill: boolean): [boolean, string] {
-    const job = this.#jobs.get(id);
+  cancel(id: JobId, kill: boolean): [boolean, string] {
+    const job = this.get(id);
     if (!job || jobFinalized(job)) return [false, `Job ${id} not found in queue`];
     const status = jobStatus(job);
     if (status === 'queued' || status === 'waiting') {
@@ -305,9 +305,9 @@ export class JobQueue {
       return [true, `Dequeued job ${id}`];
     }
     if (!kill) return [false, 'Job no longer waiting, can\'t cancel (informed it anyway)'];
-    const h = this.#handles.get(id);
+    const h = this.#handles.get(job.id);
     if (h !== undefined) this.#timers.clearTimeout(h);
-    this.#handles.delete(id);
+    this.#handles.delete(job.id);
     const now = this.timestamp();
     for (const op of job.ops) {
       if (FINAL.has(op.status)) continue;
@@ -321,8 +321,8 @@ export class JobQueue {
   }
 
   /** ChangeJobPriority: queued jobs change at once; running ones are "signalled". */
-  changePriority(id: number, priority: number): [boolean, string] {
-    const job = this.#jobs.get(id);
+  changePriority(id: JobId, priority: number): [boolean, string] {
+    const job = this.get(id);
     if (!job || jobFinalized(job)) return [false, `Job ${id} not found in queue`];
     for (const op of job.ops) if (!FINAL.has(op.status) && op.status !== 'running') op.priority = priority;
     this.#emit();
@@ -336,8 +336,8 @@ export class JobQueue {
    * ArchiveJob: false for unknown or unfinished jobs, true once archived.
    * @throws GenericError "user error (Job N has not yet started up)" for a queued job (real luxid text).
    */
-  archive(id: number): boolean {
-    const job = this.#jobs.get(id);
+  archive(id: JobId): boolean {
+    const job = this.get(id);
     if (!job || job.archived) return false;
     if (jobStatus(job) === 'queued') throw new GenericError(`user error (Job ${id} has not yet started up)`);
     if (!jobFinalized(job)) return false;

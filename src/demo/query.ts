@@ -4,7 +4,7 @@
  * 3.0 `Query/Query.hs` (`genericQuery`, `queryJobs`, `queryCompat`) and `Config.hs` lookups.
  */
 import { GenericError, OpPrereqError } from '../errors.js';
-import type { FieldDefinition, QueryCell, QueryFieldsResult, QueryResult } from '../protocols/luxi/types.js';
+import type { FieldDefinition, JobId, QueryCell, QueryFieldsResult, QueryResult } from '../protocols/luxi/types.js';
 import {
   EXPORT_FIELDS, FILTER_FIELDS, GROUP_FIELDS, NETWORK_FIELDS, NODE_FIELDS, OFFLINE, UNKNOWN, niceCompare, ok,
   unknownField, type ExportRow, type FieldSpec, type QueryContext,
@@ -98,13 +98,14 @@ function run<T>(
   return { fields: defs, data };
 }
 
-function jobIds(flt: Filter, fields: readonly string[], jobs: JobQueue): number[] {
+function jobIds(flt: Filter, fields: readonly string[], jobs: JobQueue): JobId[] {
   const names = requestedNames(flt, 'id') ?? [];
   if (names.length === 0) return jobs.list(fields.includes('archived')).map((j) => j.id);
-  const ids = names.map((n) => {
-    const id = typeof n === 'string' ? Number(n) : Number(n);
-    if (!Number.isSafeInteger(id) || id < 0) throw new GenericError(`Invalid job ID '${String(n)}'`);
-    return id;
+  const ids = names.map((n): JobId => {
+    // Exact: a 19-digit id stays a bigint, so `[[id, null]]` echoes it unchanged.
+    const id = typeof n === 'bigint' ? n : Number(n);
+    if (typeof id === 'bigint' ? id < 0n : !Number.isSafeInteger(id) || id < 0) throw new GenericError(`Invalid job ID '${String(n)}'`);
+    return typeof id === 'bigint' && id <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(id) : id;
   });
   return [...new Set(ids)];
 }
@@ -164,7 +165,7 @@ export function toClassic(result: QueryResult): unknown[][] {
  * @throws OpPrereqError "Sync queries are not allowed" when `useLocking` is true.
  */
 export function classicQuery(
-  what: DemoResource, names: readonly (string | number)[], fields: readonly string[], useLocking: boolean,
+  what: DemoResource, names: readonly (string | number | bigint)[], fields: readonly string[], useLocking: boolean,
   ctx: QueryContext, jobs: JobQueue,
 ): unknown[][] {
   if (useLocking) throw new OpPrereqError('Sync queries are not allowed', 'wrong_input');

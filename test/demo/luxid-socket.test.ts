@@ -25,5 +25,9 @@ test('the demo luxid behind the Luxi dispatch answers htools and keeps big integ
   const id = (await client.call('SubmitJob', [[{ OP_ID: 'OP_TEST_DELAY', duration: 0, reason: [['t', 'r', ns]] }]])) as number;
   const [[ops]] = (await client.call('QueryJobs', [[id], ['ops']])) as [[Array<{ reason: unknown[][] }>]];
   assert.equal(ops[0]?.reason[0]?.[2], ns);
+  // A 19-digit job id (beyond 2^53) is read exactly and echoed in the [[id, null]] row.
+  const bigId = 1795633315754584001n;
+  assert.deepEqual(await client.call('QueryJobs', [[bigId, `${bigId}`], ['id', 'status']]), [[bigId, null]]);
+  assert.deepEqual(await client.call('ArchiveJob', [bigId]), false);
   await assert.rejects(client.call('Query', ['nosuch', ['name'], null]), /Failed to parse request: Cannot convert value/);
 });

@@ -115,26 +115,30 @@ export function readList<T>(read: (v: unknown) => T): (v: unknown) => T[] {
 
 export const readStrings = readList(readString);
 
-function makeJobId(n: number): JobId {
-  if (n < 0) fail(`Invalid value for job ID ' ${n}'`);
-  return n;
+/** Largest job id luxid can hold (`JobId` is a Haskell `Int`, 64 bits). */
+const MAX_JOB_ID = 2n ** 63n - 1n;
+
+/** A job id in canonical form: a number when it is a safe integer, else an exact bigint. */
+function makeJobId(n: bigint): JobId {
+  if (n < 0n) fail(`Invalid value for job ID ' ${n}'`);
+  if (n > MAX_JOB_ID) fail(`Job id ${n} is beyond the range this server handles`);
+  return n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
 }
 
 /**
  * Reads a job id (Ganeti `parseJobId`): a non-negative integer, or a string holding one.
- * Ids beyond 2^53 (Ganeti allows 64-bit ones) are refused here, since `JobId` is a number.
+ * Ids up to 2^63-1 are kept exactly: beyond 2^53 they come back as a bigint.
  */
 export function readJobId(v: unknown): JobId {
   if (typeof v === 'string') {
     if (!/^\s*-?\d+\s*$/.test(v)) fail(`parsing job id: cannot parse string '${v}'`);
-    const n = Number(v);
-    if (!Number.isSafeInteger(n)) fail(`Job id ${v.trim()} is beyond the range this server handles`);
-    return makeJobId(n);
+    return makeJobId(BigInt(v.trim()));
   }
-  if (typeof v === 'bigint') fail(`Job id ${v} is beyond the range this server handles`);
+  if (typeof v === 'bigint') return makeJobId(v);
   if (typeof v === 'number' && Number.isFinite(v)) {
     if (!Number.isInteger(v)) fail(`Got fractional job ID from master daemon?! Value:${v}`);
-    return makeJobId(v);
+    if (!Number.isSafeInteger(v)) fail(`Job id ${v} is beyond the range this server handles`);
+    return makeJobId(BigInt(v));
   }
   return fail(`Wrong type/value for job id: ${ppValue(v)}`);
 }

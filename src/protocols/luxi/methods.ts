@@ -29,7 +29,7 @@ import {
   readTagKind,
   readTuple,
 } from './decode.js';
-import type { LuxiImplementation, LuxiMethod, QueryResource } from './types.js';
+import type { JobId, LuxiImplementation, LuxiMethod, QueryResource } from './types.js';
 
 /** The Luxi protocol version Ganeti 3.0 sends (`LUXI_VERSION` = `configVersion` = 3000000). */
 export const LUXI_VERSION = 3_000_000;
@@ -135,7 +135,7 @@ export const LUXI_METHOD_TABLE: LuxiMethodTable = {
     name: 'QueryJobs',
     readOnly: true,
     // luxid turns a null id list into [] ("all jobs").
-    decode: (args) => tuple<[number[], string[]]>(args, [nullOrList(readJobIds), readStrings]),
+    decode: (args) => tuple<[JobId[], string[]]>(args, [nullOrList(readJobIds), readStrings]),
     encode: identity,
   },
   QueryFilters: {
@@ -241,14 +241,14 @@ export const LUXI_METHOD_TABLE: LuxiMethodTable = {
     decode: (args) => {
       if (Array.isArray(args) && args.length === 2) {
         try {
-          return tuple<[number, boolean]>(args, [readJobId, readBool]);
+          return tuple<[JobId, boolean]>(args, [readJobId, readBool]);
         } catch {
           // fall through to the one-tuple form, as `<|>` does
         }
       }
       return fromJVal(args, (v) => {
         if (!Array.isArray(v) || v.length !== 1) fail('Unable to read 1 tuple');
-        return [readJobId(v[0]), false] as [number, boolean];
+        return [readJobId(v[0]), false] as [JobId, boolean];
       });
     },
     encode: identity,
@@ -256,7 +256,7 @@ export const LUXI_METHOD_TABLE: LuxiMethodTable = {
   ChangeJobPriority: {
     name: 'ChangeJobPriority',
     readOnly: false,
-    decode: (args) => tuple<[number, number]>(args, [readJobId, readInt]),
+    decode: (args) => tuple<[JobId, number]>(args, [readJobId, readInt]),
     encode: identity,
   },
   SetDrainFlag: {

@@ -5,8 +5,11 @@
  * arguments; an implementation (the demo luxid, or yours) only answers.
  */
 
-/** A job id as sent on the wire: a non-negative integer (or a numeric string, which luxid accepts). */
-export type JobId = number;
+/**
+ * A job id as sent on the wire: a non-negative integer (or a numeric string, which luxid
+ * accepts). Ids beyond 2^53 (luxid allows 64-bit ones) are exact bigints.
+ */
+export type JobId = number | bigint;
 
 /** A query filter in Ganeti's query language (qlang): `null` or a nested list such as `["=", "name", "node1"]`. */
 export type QueryFilter = null | readonly unknown[];
