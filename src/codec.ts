@@ -3,7 +3,7 @@
  * (spec §1.4). One byte scan decides the route: native JSON for the common message, the
  * exact parser (exact-json.ts) only for the rare one that needs it. No framing, no I/O.
  */
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { ErrorCodes, ProtocolError } from './errors.js';
 import { parseExactJson, stringifyExactJson } from './exact-json.js';
 
@@ -30,27 +30,24 @@ const LINEAR_KEY_LIMIT = 16;
 /** A run of this many digits may be an integer beyond 2^53 (2^53 has 16 digits). */
 const BIG_INTEGER_DIGITS = 16;
 
-interface ScanResult {
-  /** The native parser would lose information (big integer, exponent, duplicate key). */
-  needsExact: boolean;
-  /** A byte >= 0x80 was seen. */
-  nonAscii: boolean;
-}
-
 /**
- * One pass over the bytes, outside strings tracking nesting depth, digit runs, exponents
- * and object keys (by hash, per object). Inside strings it only looks for the closing quote.
+ * One pass over the bytes outside strings, tracking nesting depth, digit runs, exponents
+ * and object keys (by hash, per object). Strings are skipped with native `indexOf` (to the
+ * next quote, and to the next backslash only when one lies inside the string).
+ * Returns true when the native parser would lose information (a big integer, an exponent
+ * that may overflow, a duplicate key).
  * @throws ProtocolError (UDS_ERR_TOO_DEEP) past `maxDepth`.
  */
-function scan(bytes: Uint8Array, maxDepth: number): ScanResult {
+function needsExactParse(bytes: Buffer, maxDepth: number): boolean {
   const n = bytes.length;
   let needsExact = false;
-  let nonAscii = false;
   let depth = 0;
   let digitRun = 0;
   let strStart = 0;
   let strEnd = 0;
   let strEscaped = false;
+  // The first backslash at or after the scan position (-1: none left in the message).
+  let nextBackslash = bytes.indexOf(0x5c);
   // Per open container: the index in `keys` where its keys start, or -1 for an array.
   const levelStart: number[] = [];
   const levelSets: Array<Set<number> | undefined> = [];
@@ -58,22 +55,23 @@ function scan(bytes: Uint8Array, maxDepth: number): ScanResult {
   for (let i = 0; i < n; i++) {
     const b = bytes[i] as number;
     if (b === 0x22) {
-      // A string: find its end.
       strStart = i + 1;
-      strEscaped = false;
-      let j = strStart;
-      for (; j < n; j++) {
-        const c = bytes[j] as number;
-        if (c === 0x22) break;
-        if (c === 0x5c) {
-          strEscaped = true;
-          j++;
-        } else if (c >= 0x80) {
-          nonAscii = true;
+      let end = bytes.indexOf(0x22, strStart);
+      strEscaped = nextBackslash !== -1 && nextBackslash < end;
+      if (strEscaped) {
+        // Escapes inside: walk this string byte by byte (an escaped quote does not end it).
+        let j = strStart;
+        for (; j < n; j++) {
+          const c = bytes[j] as number;
+          if (c === 0x22) break;
+          if (c === 0x5c) j++;
         }
+        end = j;
+        nextBackslash = end + 1 < n ? bytes.indexOf(0x5c, end + 1) : -1;
       }
-      strEnd = j;
-      i = j;
+      if (end === -1) end = n; // unterminated: JSON.parse reports it
+      strEnd = end;
+      i = end;
       digitRun = 0;
       continue;
     }
@@ -138,7 +136,7 @@ function scan(bytes: Uint8Array, maxDepth: number): ScanResult {
       }
     }
   }
-  return { needsExact, nonAscii };
+  return needsExact;
 }
 
 /**
@@ -151,9 +149,9 @@ function scan(bytes: Uint8Array, maxDepth: number): ScanResult {
  */
 export function decodeJson(input: Buffer | string, options: DecodeOptions = {}): unknown {
   const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
-  const { needsExact, nonAscii } = scan(bytes, options.maxDepth ?? DEFAULT_MAX_DEPTH);
+  const needsExact = needsExactParse(bytes, options.maxDepth ?? DEFAULT_MAX_DEPTH);
   let text: string;
-  if (!nonAscii) {
+  if (isAscii(bytes)) {
     text = bytes.toString('latin1'); // ASCII: the cheapest decoding
   } else if (isUtf8(bytes)) {
     text = bytes.toString('utf8');
