@@ -176,14 +176,17 @@ export class LuxiClient {
 
   // Job calls (never re-sent).
 
+  // The submit calls send each opcode with `reason: []` when it has none: luxid refuses an
+  // opcode without a reason trail, and Python's opcode constructors fill the same default.
+
   submitJob(ops: OpCode[], options?: CallOptions): Promise<JobId> {
-    return this.call('SubmitJob', [ops], options);
+    return this.call('SubmitJob', [ops.map(withReason)], options);
   }
   submitJobToDrainedQueue(ops: OpCode[], options?: CallOptions): Promise<JobId> {
-    return this.call('SubmitJobToDrainedQueue', [ops], options);
+    return this.call('SubmitJobToDrainedQueue', [ops.map(withReason)], options);
   }
   submitManyJobs(jobs: OpCode[][], options?: CallOptions): Promise<LuxiResult<'SubmitManyJobs'>> {
-    return this.call('SubmitManyJobs', [jobs], options);
+    return this.call('SubmitManyJobs', [jobs.map((ops) => ops.map(withReason))], options);
   }
   /**
    * One WaitForJobChange: blocks up to `timeoutSeconds` (capped at 89) for the job's
@@ -284,4 +287,9 @@ export class LuxiClient {
     const jobId = await this.submitJob(ops, options.signal ? { signal: options.signal } : {});
     return this.waitForJob(jobId, options);
   }
+}
+
+/** The opcode, with `reason: []` added when it has no `reason` key (Python's default). */
+function withReason(op: OpCode): OpCode {
+  return 'reason' in op ? op : { ...op, reason: [] };
 }

@@ -216,11 +216,20 @@ export function readFilter(v: unknown): QueryFilter {
   return v;
 }
 
-/** Reads one opcode of a job: an object with a string `OP_ID` (luxid checks every parameter; we check the shape). */
+/**
+ * Reads one opcode of a job (Ganeti `MetaOpCode`): the generic params first, then the
+ * opcode. Of the generic params luxid requires `reason` (OpParams.hs `pReason` is a plain
+ * field, unlike dry_run, debug_level, priority, depends and comment), so an opcode built
+ * with Python's `LoadOpCode` alone is refused. Of the opcode we check a string `OP_ID`;
+ * luxid checks every parameter.
+ */
 export function readOpCode(v: unknown): OpCode {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(`Cannot convert value '${ppValue(v)}' to an opcode: expected an object`);
   const obj = v as Record<string, unknown>;
-  if (!('OP_ID' in obj)) fail(`key 'OP_ID' not found, object contains only ${JSON.stringify(Object.keys(obj))}`);
+  for (const key of ['reason', 'OP_ID']) {
+    if (!(key in obj)) fail(`key '${key}' not found, object contains only ${JSON.stringify(Object.keys(obj))}`);
+  }
+  fromJResult("key 'reason'", () => readReasonTrail(obj['reason']));
   if (typeof obj['OP_ID'] !== 'string') fail(`key 'OP_ID': Unable to read String`);
   return obj as OpCode;
 }

@@ -40,7 +40,7 @@ const PARSE_ERRORS: Array<[string, string]> = [
   ['{"method":"QueryNodes","args":[[],["name"],1]}', `Failed to parse request: Cannot convert value '[[], ["name"], 1]', error: Unable to read Bool`],
   ['{"method":"ArchiveJob","args":["x"]}', `Failed to parse request: Cannot convert value '["x"]', error: parsing job id: cannot parse string 'x'`],
   ['{"method":"WaitForJobChange","args":[1,["status"],null,null]}', 'Failed to parse request: Parsing WaitForJobChange message: Not enough values'],
-  ['{"method":"SubmitJob","args":[[{"x":1}]]}', `Failed to parse request: SubmitJob: key 'OP_ID' not found, object contains only ["x"]`],
+  ['{"method":"SubmitJob","args":[[{"x":1}]]}', `Failed to parse request: SubmitJob: key 'reason' not found, object contains only ["x"]`],
   ['{"method":"SetDrainFlag","args":["yes"]}', `Failed to parse request: Cannot convert value '["yes"]', error: Unable to read Bool`],
 ];
 
@@ -84,7 +84,7 @@ test('hands luxid-normalised arguments to the implementation (null job list, one
 
 test('describes requests for logs by method, with secret parameters redacted', () => {
   const handler = createLuxiHandler(new FakeLuxid());
-  const call = decodeLuxiCall('SubmitJob', [[{ OP_ID: 'OP_INSTANCE_CREATE', osparams_secret: { pw: 'hunter2' }, name: 'x' }]]);
+  const call = decodeLuxiCall('SubmitJob', [[{ OP_ID: 'OP_INSTANCE_CREATE', osparams_secret: { pw: 'hunter2' }, name: 'x', reason: [] }]]);
   assert.equal(handler.describeShort?.(call), 'SubmitJob');
   const long = handler.describeLong?.(call) ?? '';
   assert.match(long, /^SubmitJob /);

@@ -53,7 +53,7 @@ const key = fc.stringMatching(/^[a-z_]{1,8}$/);
 const plain: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
   v: fc.oneof({ depthSize: 'small' }, str, fc.integer(), fc.boolean(), fc.constant(null), fc.array(tie('v'), { maxLength: 3 })),
 })).v;
-const opcode = fc.record({ OP_ID: fc.constantFrom('OP_TEST_DELAY', 'OP_INSTANCE_MIGRATE') }).chain((base) =>
+const opcode = fc.record({ OP_ID: fc.constantFrom('OP_TEST_DELAY', 'OP_INSTANCE_MIGRATE'), reason: fc.constant([]) }).chain((base) =>
   fc.dictionary(key, plain, { maxKeys: 4 }).map((rest) => ({ ...rest, ...base })),
 );
 const leaf = fc.oneof(
@@ -153,8 +153,13 @@ test('decoding refuses what luxid refuses, with luxid wording', () => {
   assert.equal(parseError('WaitForJobChange', [1, ['status'], null, null]), 'Parsing WaitForJobChange message: Not enough values');
   assert.equal(
     parseError('SubmitJob', [[{ foo: 1 }]]),
-    `SubmitJob: key 'OP_ID' not found, object contains only ["foo"]`,
+    `SubmitJob: key 'reason' not found, object contains only ["foo"]`,
   );
+  assert.equal(
+    parseError('SubmitJob', [[{ foo: 1, reason: [] }]]),
+    `SubmitJob: key 'OP_ID' not found, object contains only ["foo","reason"]`,
+  );
+  assert.equal(parseError('SubmitJob', [[{ OP_ID: 'OP_TEST_DELAY', reason: [['a', 'b']] }]]), "SubmitJob: key 'reason': Unable to read Triple");
   assert.equal(parseError('CancelJob', [1, 'x']), `Cannot convert value '[1, "x"]', error: Unable to read 1 tuple`);
   assert.equal(parseError('QueryTags', ['bogus', 'x']), `Cannot convert value '["bogus", "x"]', error: Invalid string value for type TagKind: "bogus"`);
   assert.match(parseError('Query', ['node', ['name'], ['~~', 'a']]), /Unknown filter operand '~~'/);
