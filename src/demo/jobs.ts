@@ -87,6 +87,19 @@ const KNOWN_OPS = new Set([
 
 const FINAL: ReadonlySet<OpStatus> = new Set(['canceled', 'success', 'error']);
 
+/**
+ * The error an opcode's LU raises before running (ExpandNames/CheckPrereq), as stored in
+ * opresult, or null. OP_TEST_DELAY refuses a duration <= 0 (cmdlib/test.py LUTestDelay);
+ * the demo's `fail: true` knob takes precedence, so a failure can be asked for with any duration.
+ */
+export function prereqFailure(input: OpCode): [string, unknown[]] | null {
+  if (input.OP_ID === 'OP_TEST_DELAY' && input['fail'] !== true) {
+    const duration = input['duration'];
+    if (typeof duration === 'number' && duration <= 0) return ['OpPrereqError', ['Duration must be greater than zero']];
+  }
+  return null;
+}
+
 /** Job status from opcode statuses (JQueue.hs `calcJobStatus`). */
 export function jobStatus(job: Job): JobStatus {
   let status: JobStatus = 'queued';
@@ -239,8 +252,15 @@ export class JobQueue {
     if (!op) return;
     const now = this.timestamp();
     job.startTs ??= now;
-    op.status = 'running';
     op.startTs = now;
+    const prereq = prereqFailure(op.input);
+    if (prereq) {
+      // The LU refuses the opcode before it takes its locks: no exec timestamp, no log entry.
+      this.#failFrom(job, index, prereq, now);
+      this.#emit();
+      return;
+    }
+    op.status = 'running';
     op.execTs = now;
     this.#log(job, op, `Executing ${op.input.OP_ID}`);
     this.#emit();
@@ -260,15 +280,8 @@ export class JobQueue {
     if (!KNOWN_OPS.has(op.input.OP_ID)) failure = ['OpCodeUnknown', [`Unknown opcode ${op.input.OP_ID}`]];
     else if (op.input['fail'] === true) failure = ['OpExecError', ['Opcode failure was requested']];
     if (failure) {
-      op.status = 'error';
-      op.result = failure;
       this.#log(job, op, `Error: ${String(failure[1][0])}`);
-      for (const rest of job.ops.slice(index + 1)) {
-        rest.status = 'error';
-        rest.result = ['OpExecError', ['Preceding opcode failed']];
-        rest.endTs = op.endTs;
-      }
-      job.endTs = op.endTs;
+      this.#failFrom(job, index, failure, op.endTs);
     } else {
       op.status = 'success';
       op.result = op.input.OP_ID === 'OP_TEST_DELAY' ? null : true;
@@ -279,6 +292,17 @@ export class JobQueue {
       job.endTs = op.endTs;
     }
     this.#emit();
+  }
+
+  /** Ends opcode `index` in error with `failure`, and every later opcode with it. */
+  #failFrom(job: Job, index: number, failure: [string, unknown[]], endTs: Timestamp): void {
+    job.ops.forEach((op, i) => {
+      if (i < index) return;
+      op.status = 'error';
+      op.result = i === index ? failure : ['OpExecError', ['Preceding opcode failed']];
+      op.endTs = endTs;
+    });
+    job.endTs = endTs;
   }
 
   #cancelQueued(job: Job): void {

@@ -49,6 +49,18 @@ test('a failing or unknown opcode ends the job in error and fails the rest', (t)
   assert.deepEqual(rows[1], ['error', ['error'], [['OpCodeUnknown', ['Unknown opcode OP_NO_SUCH_THING']]]]);
 });
 
+test('OP_TEST_DELAY with a duration <= 0 fails with OpPrereqError before it runs, logging nothing', (t) => {
+  const { l, clock } = setup(t);
+  const a = l.SubmitJob([delay({ duration: -1 }), delay()]);
+  const b = l.SubmitJob([delay({ duration: 0 })]);
+  clock.advance(10);
+  const rows = l.QueryJobs([a, b], ['status', 'opstatus', 'opresult', 'oplog', 'opexec']);
+  assert.deepEqual(rows[0], ['error', ['error', 'error'],
+    [['OpPrereqError', ['Duration must be greater than zero']], ['OpExecError', ['Preceding opcode failed']]], [[], []], [null, null]]);
+  assert.deepEqual(rows[1]?.slice(0, 3), ['error', ['error'], [['OpPrereqError', ['Duration must be greater than zero']]]]);
+  assert.equal(clock.pending, 0);
+});
+
 test('ops without a string OP_ID are refused as parse errors', (t) => {
   const { l } = setup(t);
   assert.throws(() => l.SubmitJob([{ foo: 1 } as unknown as OpCode]), DemoParseError);
