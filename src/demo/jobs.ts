@@ -4,7 +4,6 @@
  * state and change notification; Luxi-level answers (drain flag, WaitForJobChange) are
  * luxid.ts's business. `close()` clears every timer.
  */
-import { GenericError } from '../errors.js';
 import type { JobId, JobLogEntry, JobStatus, OpCode } from '../protocols/luxi/types.js';
 import { DemoParseError } from './qlang.js';
 
@@ -356,14 +355,10 @@ export class JobQueue {
     return [true, `Job ${id} with pid ${job.pid} signaled`];
   }
 
-  /**
-   * ArchiveJob: false for unknown or unfinished jobs, true once archived.
-   * @throws GenericError "user error (Job N has not yet started up)" for a queued job (real luxid text).
-   */
+  /** ArchiveJob: false for unknown, already archived or unfinished (also queued) jobs, true once archived. */
   archive(id: JobId): boolean {
     const job = this.get(id);
     if (!job || job.archived) return false;
-    if (jobStatus(job) === 'queued') throw new GenericError(`user error (Job ${id} has not yet started up)`);
     if (!jobFinalized(job)) return false;
     job.archived = true;
     this.#emit();
