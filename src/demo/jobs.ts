@@ -99,6 +99,11 @@ export function prereqFailure(input: OpCode): [string, unknown[]] | null {
   return null;
 }
 
+/** A reason-trail timestamp: nanoseconds with microsecond resolution (`reasonTrailTimestamp`). */
+function nsOf([seconds, micros]: Timestamp): bigint {
+  return BigInt(seconds) * 1_000_000_000n + BigInt(micros) * 1000n;
+}
+
 /** Job status from opcode statuses (JQueue.hs `calcJobStatus`). */
 export function jobStatus(job: Job): JobStatus {
   let status: JobStatus = 'queued';
@@ -182,7 +187,7 @@ export class JobQueue {
     validateOps(ops);
     const id = this.#nextId++;
     const receivedTs = this.timestamp();
-    const ns = BigInt(receivedTs[0]) * 1_000_000_000n + BigInt(receivedTs[1]) * 1000n;
+    const ns = nsOf(receivedTs);
     const job: Job = {
       id,
       receivedTs,
@@ -331,12 +336,18 @@ export class JobQueue {
     const h = this.#handles.get(job.id);
     if (h !== undefined) this.#timers.clearTimeout(h);
     this.#handles.delete(job.id);
+    // luxid notices the dead job process and fails every opcode of the job, finished ones
+    // included, with its message as a plain string; the message also joins each reason
+    // trail (JQScheduler.hs checkForDeath, JQueue.hs failQueuedJob).
     const now = this.timestamp();
+    const message = `detected death of job ${job.id}`;
+    const reason = ['gnt:daemon:luxid:deathdetection', message, nsOf(now)];
     for (const op of job.ops) {
-      if (FINAL.has(op.status)) continue;
       op.status = 'error';
-      op.result = ['OpExecError', ['Job process killed']];
+      op.result = message;
       op.endTs = now;
+      const trail = op.input['reason'];
+      op.input = { ...op.input, reason: [...(Array.isArray(trail) ? trail : []), reason] };
     }
     job.endTs = now;
     this.#emit();

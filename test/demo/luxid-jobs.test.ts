@@ -146,7 +146,11 @@ test('CancelJob dequeues queued jobs and reports the other cases as luxid does',
   clock.advance(10);
   assert.deepEqual(l.CancelJob(b, false), [false, "Job no longer waiting, can't cancel (informed it anyway)"]);
   assert.deepEqual(l.CancelJob(b, true), [true, 'SIGKILL send to the process']);
-  assert.deepEqual(l.QueryJobs([b], ['status']), [['error']]);
+  const [row] = l.QueryJobs([b], ['status', 'opstatus', 'opresult', 'ops']);
+  assert.deepEqual(row?.slice(0, 3), ['error', ['error'], [`detected death of job ${b}`]]);
+  const trail = (row?.[3] as Array<{ reason: unknown[][] }>)[0]?.reason ?? [];
+  assert.deepEqual(trail.at(-1)?.slice(0, 2), ['gnt:daemon:luxid:deathdetection', `detected death of job ${b}`]);
+  assert.equal(typeof trail.at(-1)?.[2], 'bigint');
   assert.deepEqual(l.CancelJob(424242, false), [false, 'Job 424242 not found in queue']);
 });
 
