@@ -10,12 +10,32 @@ import { jobPriority, jobStatus, type Job, type QueuedOp } from './jobs.js';
 /** One job row. */
 export interface JobRow { id: JobId; job: Job | undefined }
 
-/** The opcode's summary (OpCodes.hs `opSummary`): OP_ID without `OP_`, plus its main parameter. */
+/**
+ * Haskell's `show` of a Double: shortest digits, fixed notation for 0.1 <= |x| < 10^7
+ * (always with a decimal point), else `d.ddde<exp>` (`show 0.05` is "5.0e-2").
+ */
+export function showDouble(x: number): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (x < 0 || Object.is(x, -0)) return `-${showDouble(-x)}`;
+  if (x === Infinity) return 'Infinity';
+  if (x === 0) return '0.0';
+  if (x >= 0.1 && x < 1e7) {
+    const fixed = String(x);
+    return fixed.includes('.') ? fixed : `${fixed}.0`;
+  }
+  const [mantissa = '', exponent = ''] = x.toExponential().split('e');
+  return `${mantissa.includes('.') ? mantissa : `${mantissa}.0`}e${exponent.replace(/^\+/, '')}`;
+}
+
+/**
+ * The opcode's summary (OpCodes.hs `opSummary`): OP_ID without `OP_`, plus its main
+ * parameter; OP_TEST_DELAY shows its duration as Haskell shows a Double ("TEST_DELAY(0.1)").
+ */
 export function opSummary(input: Record<string, unknown>): string {
   const id = typeof input['OP_ID'] === 'string' ? input['OP_ID'] : 'OP_INVALID_OP';
   const base = id.slice(3);
   let val: unknown;
-  if (id === 'OP_TEST_DELAY' && typeof input['duration'] === 'number') val = `${Math.round(input['duration'] * 1e9)} ns`;
+  if (id === 'OP_TEST_DELAY' && typeof input['duration'] === 'number') val = showDouble(input['duration']);
   else val = input['instance_name'] ?? input['node_name'] ?? input['group_name'];
   return typeof val === 'string' ? `${base}(${val})` : base;
 }

@@ -6,6 +6,7 @@ import { DemoParseError } from '../../src/demo/qlang.js';
 import type { OpCode } from '../../src/protocols/luxi/types.js';
 import { decodeJson, encodeJson } from '../../src/codec.js';
 import { FakeTimers } from './fake-timers.js';
+import { opSummary } from '../../src/demo/fields-job.js';
 
 const delay = (extra: Record<string, unknown> = {}): OpCode => ({ OP_ID: 'OP_TEST_DELAY', duration: 0.5, ...extra });
 
@@ -32,7 +33,7 @@ test('a job moves queued -> running -> success with logs, results and timestamps
   assert.deepEqual(logs.map((e) => e[0]), [1, 2]);
   assert.equal(logs[0]?.[2], 'message');
   assert.ok(Array.isArray(logs[0]?.[1]) && (logs[0]?.[1] as unknown[]).length === 2);
-  assert.deepEqual(row[4], ['TEST_DELAY(500000000 ns)', 'CLUSTER_VERIFY']);
+  assert.deepEqual(row[4], ['TEST_DELAY(0.5)', 'CLUSTER_VERIFY']);
   assert.ok(Array.isArray(row[5]) && Array.isArray(row[6]));
   assert.equal(row[7], 0);
   assert.equal(clock.pending, 0);
@@ -47,6 +48,13 @@ test('a failing or unknown opcode ends the job in error and fails the rest', (t)
   assert.deepEqual(rows[0], ['error', ['error', 'error'],
     [['OpExecError', ['Opcode failure was requested']], ['OpExecError', ['Preceding opcode failed']]]]);
   assert.deepEqual(rows[1], ['error', ['error'], [['OpCodeUnknown', ['Unknown opcode OP_NO_SUCH_THING']]]]);
+});
+
+test('the OP_TEST_DELAY summary shows the duration as Haskell shows a Double', () => {
+  const cases: Array<[number, string]> = [[0.1, '0.1'], [5, '5.0'], [3.25, '3.25'], [0.05, '5.0e-2'], [-1, '-1.0'], [0, '0.0'],
+    [1e7, '1.0e7'], [12345678.9, '1.23456789e7'], [9999999, '9999999.0']];
+  for (const [d, shown] of cases) assert.equal(opSummary({ OP_ID: 'OP_TEST_DELAY', duration: d }), `TEST_DELAY(${shown})`);
+  assert.equal(opSummary({ OP_ID: 'OP_INSTANCE_STARTUP', instance_name: 'web1' }), 'INSTANCE_STARTUP(web1)');
 });
 
 test('OP_TEST_DELAY with a duration <= 0 fails with OpPrereqError before it runs, logging nothing', (t) => {

@@ -373,7 +373,7 @@ const checks: Check[] = [
   ['QueryJobs: the summary of OP_TEST_DELAY(duration 0.1)', (r, d) => {
     assert.deepEqual((r.rows('job-row')[0] ?? [])[10], ['TEST_DELAY(0.1)']);
     assert.deepEqual((d.rows('job-row')[0] ?? [])[10], ['TEST_DELAY(0.1)']);
-  }, 'demo summarises it as "TEST_DELAY(100000000 ns)"'],
+  }],
   ['QueryJobs: the reason trail keeps 19-digit nanosecond timestamps exactly', (r, d) => {
     for (const side of [r, d]) {
       const ops = (side.rows('job-row')[0] ?? [])[5] as Array<{ reason: unknown[][] }>;
