@@ -266,7 +266,8 @@ export class JobQueue {
     }
     op.status = 'running';
     op.execTs = now;
-    this.#log(job, op, `Executing ${op.input.OP_ID}`);
+    // Demo activity for the log; OP_TEST_DELAY logs nothing, as in Ganeti (oplog [[]]).
+    if (op.input.OP_ID !== 'OP_TEST_DELAY') this.#log(job, op, `Executing ${op.input.OP_ID}`);
     this.#emit();
     let ms = this.#opDurationMs;
     const duration = op.input['duration'];
