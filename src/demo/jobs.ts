@@ -4,6 +4,7 @@
  * state and change notification; Luxi-level answers (drain flag, WaitForJobChange) are
  * luxid.ts's business. `close()` clears every timer.
  */
+import { GanetiError } from '../errors.js';
 import type { JobId, JobLogEntry, JobStatus, OpCode } from '../protocols/luxi/types.js';
 import { DemoParseError } from './qlang.js';
 
@@ -53,6 +54,12 @@ export interface JobQueueOptions {
   timers?: JobTimers;
   /** The first job id handed out. Default: 1. */
   firstJobId?: number;
+  /**
+   * Called when an opcode starts, after its prerequisite check, with the stored opcode; returns
+   * it as the LU leaves it (e.g. OP_TEST_DELAY's `on_node_uuids`). A thrown GanetiError fails
+   * the opcode with that error. Default: the opcode unchanged.
+   */
+  expandOp?: (input: OpCode) => OpCode;
 }
 
 export const DEFAULT_OP_DURATION_MS = 200;
@@ -85,6 +92,30 @@ const KNOWN_OPS = new Set([
 ]);
 
 const FINAL: ReadonlySet<OpStatus> = new Set(['canceled', 'success', 'error']);
+
+/** Defaults of OP_TEST_DELAY's parameters (OpParams.hs `pDelay*`); `on_node_uuids` is optional. */
+const TEST_DELAY_DEFAULTS: Readonly<Record<string, unknown>> = { on_master: true, on_nodes: [], repeat: 0, interruptible: false, no_locks: true };
+
+/**
+ * An opcode as luxid stores it after parsing (OpCodes.hs `MetaOpCode`): optional params
+ * that are null or missing are dropped (dry_run, debug_level; OP_TEST_DELAY's on_node_uuids),
+ * `priority` defaults to 0, `depends` and `comment` are null when missing, and
+ * OP_TEST_DELAY's defaulted params are filled in. Other keys stay as sent.
+ */
+export function normalizeOpCode(input: OpCode): OpCode {
+  const op: Record<string, unknown> = { ...input };
+  const optional = ['dry_run', 'debug_level', ...(input.OP_ID === 'OP_TEST_DELAY' ? ['on_node_uuids'] : [])];
+  for (const key of optional) if (op[key] === null) delete op[key];
+  if (op['priority'] === undefined || op['priority'] === null) op['priority'] = 0;
+  op['depends'] ??= null;
+  op['comment'] ??= null;
+  if (input.OP_ID === 'OP_TEST_DELAY') {
+    for (const [key, value] of Object.entries(TEST_DELAY_DEFAULTS)) {
+      if (op[key] === undefined || op[key] === null) op[key] = structuredClone(value);
+    }
+  }
+  return op as OpCode;
+}
 
 /**
  * The error an opcode's LU raises before running (ExpandNames/CheckPrereq), as stored in
@@ -149,6 +180,7 @@ export class JobQueue {
   readonly #opDurationMs: number;
   readonly #startDelayMs: number;
   readonly #timers: JobTimers;
+  readonly #expandOp: (input: OpCode) => OpCode;
   readonly #jobs = new Map<number, Job>();
   readonly #handles = new Map<number, unknown>();
   readonly #listeners = new Set<Listener>();
@@ -165,6 +197,7 @@ export class JobQueue {
     this.#startDelayMs = check('startDelayMs', options.startDelayMs, DEFAULT_START_DELAY_MS);
     this.#timers = options.timers ?? nodeTimers;
     this.#nextId = options.firstJobId ?? 1;
+    this.#expandOp = options.expandOp ?? ((input) => input);
   }
 
   /** Current time as `[seconds, microseconds]`. */
@@ -200,7 +233,7 @@ export class JobQueue {
         reason.push([`gnt:opcode:${input.OP_ID.replace(/^OP_/, '').toLowerCase()}`, `job=${id};index=${index}`, ns]);
         const prio = input['priority'];
         return {
-          input: { ...input, reason },
+          input: normalizeOpCode({ ...input, reason }),
           status: 'queued' as OpStatus,
           result: null,
           log: [],
@@ -257,7 +290,17 @@ export class JobQueue {
     const now = this.timestamp();
     job.startTs ??= now;
     op.startTs = now;
-    const prereq = prereqFailure(op.input);
+    // The LU's constructor sets a missing debug level to 0 (cmdlib/base.py LogicalUnit).
+    if (!Number.isInteger(op.input['debug_level'])) op.input = { ...op.input, debug_level: 0 };
+    let prereq = prereqFailure(op.input);
+    if (!prereq) {
+      try {
+        op.input = this.#expandOp(op.input);
+      } catch (err) {
+        if (!(err instanceof GanetiError)) throw err;
+        prereq = err.toWire() as [string, unknown[]];
+      }
+    }
     if (prereq) {
       // The LU refuses the opcode before it takes its locks: no exec timestamp, no log entry.
       this.#failFrom(job, index, prereq, now);

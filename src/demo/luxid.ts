@@ -36,7 +36,11 @@ export class DemoLuxid implements LuxiImplementation {
   constructor(options: DemoLuxidOptions = {}) {
     this.#cluster = structuredClone(options.cluster ?? sampleCluster());
     const opDurationMs = options.opDurationMs ?? options.jobStepMs;
-    this.#jobs = new JobQueue({ ...options, ...(opDurationMs !== undefined ? { opDurationMs } : {}) });
+    this.#jobs = new JobQueue({
+      expandOp: (input) => this.#expandOp(input),
+      ...options,
+      ...(opDurationMs !== undefined ? { opDurationMs } : {}),
+    });
     this.#timers = options.timers;
   }
 
@@ -48,6 +52,21 @@ export class DemoLuxid implements LuxiImplementation {
   /** The served cluster (live object: changes show in later answers). */
   get cluster(): ClusterData {
     return this.#cluster;
+  }
+
+  /**
+   * What the LU's ExpandNames leaves in a starting opcode: OP_TEST_DELAY resolves `on_nodes`
+   * and sets `on_node_uuids` (plus the master's uuid with `on_master`), as LUTestDelay does.
+   * @throws OpPrereqError "Node name x not found" for an unknown node.
+   */
+  #expandOp(input: OpCode): OpCode {
+    if (input.OP_ID !== 'OP_TEST_DELAY') return input;
+    const names = Array.isArray(input['on_nodes']) ? (input['on_nodes'] as unknown[]) : [];
+    const nodes = names.map((n) => lookupItem(this.#cluster.nodes, 'Node', String(n)));
+    const uuids = nodes.map((n) => n.uuid);
+    const master = this.#cluster.nodes.find((n) => n.name === this.#cluster.info.master);
+    if (input['on_master'] === true && master && !uuids.includes(master.uuid)) uuids.push(master.uuid);
+    return { ...input, on_nodes: nodes.map((n) => n.name), on_node_uuids: uuids };
   }
 
   #ctx(): QueryContext {

@@ -72,6 +72,28 @@ test('OP_TEST_DELAY with a duration <= 0 fails with OpPrereqError before it runs
   assert.equal(clock.pending, 0);
 });
 
+test('opcodes are stored as luxid parses them, and the LU fills debug_level and on_node_uuids', (t) => {
+  const { l, clock } = setup(t);
+  const sent = { OP_ID: 'OP_TEST_DELAY', duration: 0.5, dry_run: null, debug_level: null, priority: 0, depends: null, comment: null,
+    reason: [], on_master: false, on_nodes: [], on_node_uuids: null, repeat: 0, interruptible: false, no_locks: true };
+  const id = l.SubmitJob([sent, { OP_ID: 'OP_TEST_DELAY', duration: 0.5, on_nodes: ['node2'], reason: [] }]);
+  const stored = () => l.QueryJobs([id], ['ops'])[0]?.[0] as Array<Record<string, unknown>>;
+  const { dry_run: _d, debug_level: _l, on_node_uuids: _u, ...kept } = sent;
+  assert.deepEqual({ ...stored()[0], reason: [] }, kept);
+  assert.deepEqual(stored()[1], { OP_ID: 'OP_TEST_DELAY', duration: 0.5, on_nodes: ['node2'], reason: stored()[1]?.['reason'], priority: 0,
+    depends: null, comment: null, on_master: true, repeat: 0, interruptible: false, no_locks: true });
+  clock.advance(10);
+  assert.deepEqual({ ...stored()[0], reason: [] }, { ...kept, reason: [], debug_level: 0, on_node_uuids: [] });
+  clock.advance(510);
+  const second = stored()[1] ?? {};
+  const uuidOf = (name: string) => l.Query('node', ['uuid'], ['=', 'name', name]).data[0]?.[0]?.[1];
+  assert.deepEqual([second['debug_level'], second['on_nodes'], second['on_node_uuids']],
+    [0, ['node2.example.com'], [uuidOf('node2.example.com'), uuidOf('node1.example.com')]]);
+  const bad = l.SubmitJob([{ OP_ID: 'OP_TEST_DELAY', duration: 1, on_nodes: ['nosuch'], reason: [] }]);
+  clock.advance(10);
+  assert.deepEqual(l.QueryJobs([bad], ['status', 'opresult']), [['error', [['OpPrereqError', ['Node name nosuch not found', 'unknown_entity']]]]]);
+});
+
 test('ops without a string OP_ID are refused as parse errors', (t) => {
   const { l } = setup(t);
   assert.throws(() => l.SubmitJob([{ foo: 1 } as unknown as OpCode]), DemoParseError);

@@ -392,7 +392,7 @@ const checks: Check[] = [
       return o;
     };
     assert.deepEqual(op(d), op(r));
-  }, 'demo stores the opcode as sent; luxid drops null optional params (dry_run) and fills debug_level 0, on_node_uuids []'],
+  }],
   ['QueryJobs: oplog of a TEST_DELAY job', (r, d) => {
     assert.deepEqual((d.rows('job-row')[0] ?? [])[6], (r.rows('job-row')[0] ?? [])[6]);
   }],
