@@ -33,7 +33,7 @@ function clusterInfo(): ClusterData['info'] {
     os_api_version: 20,
     export_version: 0,
     vcs_version: '(ganeti) version v3.0.2',
-    architecture: ['64bit', 'x86_64'],
+    architecture: ['64bits', 'x86_64'],
     name: 'cluster.example.com',
     master: 'node1.example.com',
     default_hypervisor: 'kvm',
@@ -51,10 +51,21 @@ function clusterInfo(): ClusterData['info'] {
       oob_program: '', spindle_count: 1, exclusive_storage: false, ovs: false, ovs_name: 'switch1',
       ovs_link: '', ssh_port: 22, cpu_speed: 1.0,
     },
+    // Every disk template with Ganeti 3.0's defaults (constants DISK_DT_DEFAULTS).
     diskparams: {
-      drbd: { resync_rate: 61440, metavg: 'xenvg', 'c-plan-ahead': 20 },
-      plain: { stripes: 1 },
+      blockdev: {},
       diskless: {},
+      drbd: {
+        'c-delay-target': 1, 'c-fill-target': 0, 'c-max-rate': 61440, 'c-min-rate': 4096, 'c-plan-ahead': 20,
+        'data-stripes': 1, 'disk-barriers': 'n', 'disk-custom': '', 'dynamic-resync': false, 'meta-barriers': false,
+        'meta-stripes': 1, metavg: 'xenvg', 'net-custom': '', protocol: 'C', 'resync-rate': 61440,
+      },
+      ext: { access: 'kernelspace' },
+      file: {},
+      gluster: { access: 'kernelspace', host: '127.0.0.1', port: 24007, volume: 'gv0' },
+      plain: { stripes: 1 },
+      rbd: { access: 'kernelspace', pool: 'rbd' },
+      sharedfile: {},
     },
     candidate_pool_size: 10,
     max_running_jobs: 20,
@@ -87,9 +98,12 @@ function clusterInfo(): ClusterData['info'] {
     zeroing_image: '',
     compression_tools: ['gzip', 'gzip-fast', 'gzip-slow'],
     enabled_user_shutdown: false,
-    enabled_data_collectors: { cpu_load: true, diskstats: true, drbd: true, inst_status_xen: true, lv: true, xen_cpu_avg_load: true },
+    // Data collector names as luxid spells them (DataCollectors.hs: dashes, not underscores).
+    enabled_data_collectors: {
+      'cpu-avg-load': true, diskstats: true, drbd: true, 'inst-status-xen': true, lv: true, 'xen-cpu-avg-load': true,
+    },
     data_collector_interval: {
-      cpu_load: 5000000, diskstats: 5000000, drbd: 5000000, inst_status_xen: 5000000, lv: 5000000, xen_cpu_avg_load: 5000000,
+      'cpu-avg-load': 5000000, diskstats: 5000000, drbd: 5000000, 'inst-status-xen': 5000000, lv: 5000000, 'xen-cpu-avg-load': 5000000,
     },
     modify_ssh_setup: true,
     ssh_key_type: 'rsa',
