@@ -43,14 +43,14 @@ test('serve --demo answers a request in flight before exiting on SIGINT', { time
   const child = await startServe(t, ['--demo', '--socket', path, '--job-step', '5s', '--grace', '10s']);
   const luxi = await LuxiClient.connect(path);
   t.after(() => luxi.close());
-  const id = await luxi.submitJob([{ OP_ID: 'OP_TEST_DELAY', duration: 0.1, on_master: false, on_nodes: [] }]);
+  const id = await luxi.submitJob([{ OP_ID: 'OP_TEST_DELAY', duration: 5, on_master: false, on_nodes: [] }]);
   let status: unknown;
   for (let i = 0; i < 100 && status !== 'running'; i++) {
     status = ((await luxi.queryJobs([id], ['status']))[0] ?? [])[0];
     if (status !== 'running') await new Promise((r) => setTimeout(r, 20));
   }
   assert.equal(status, 'running');
-  // A long poll that stays in flight (each step takes 5 s, so nothing changes within 1 s) ...
+  // A long poll that stays in flight (the delay takes 5 s and logs nothing, so nothing changes within 1 s) ...
   const inFlight = luxi.waitForJobChangeOnce(id, ['status'], [status], null, 1);
   await new Promise((r) => setTimeout(r, 200));
   const exited = exitOf(child);
