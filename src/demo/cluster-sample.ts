@@ -111,8 +111,14 @@ function clusterInfo(): ClusterData['info'] {
   };
 }
 
+/**
+ * Memory the node itself uses, in MiB. htools count 4096 for every KVM node whatever mnode
+ * says (Loader.hs setStaticKvmNodeMem, `--static-node-mem` default), so mnode says the same.
+ */
+const NODE_MEMORY_MIB = 4096;
+
 function live(mtotal: number, mfree: number, dtotal: number, dfree: number, ctotal: number, boot: string): NodeLive {
-  return { mtotal, mnode: 1024, mfree, dtotal, dfree, ctotal, cnos: 1, cnodes: 1, csockets: 1, sptotal: 2, spfree: 2, bootid: boot };
+  return { mtotal, mnode: NODE_MEMORY_MIB, mfree, dtotal, dfree, ctotal, cnos: 1, cnodes: 1, csockets: 1, sptotal: 2, spfree: 2, bootid: boot };
 }
 
 function node(
@@ -202,11 +208,14 @@ function instance(i: number, s: InstanceSpec): InstanceData {
 export function sampleCluster(): ClusterData {
   const g1 = 'default';
   const g2 = 'rack2';
+  // Free memory and disk add up with the instances below, as htools check (Loader.hs
+  // updateMissing): mfree = mtotal - mnode - memory of running primaries; dfree = dtotal -
+  // disk_usage of primaries and secondaries (drbd adds 128 MiB of metadata per disk).
   const nodes: NodeData[] = [
-    node(1, g1, { tags: ['role:master'] }, live(65536, 40960, 1048576, 524288, 16, 'b0a1')),
-    node(2, g1, {}, live(65536, 30720, 1048576, 700000, 16, 'b0a2')),
-    node(3, g1, { tags: ['rack:a'] }, live(32768, 20480, 524288, 262144, 8, 'b0a3')),
-    node(4, g2, { drained: true, masterCandidate: false }, live(32768, 32000, 524288, 500000, 8, 'b0a4')),
+    node(1, g1, { tags: ['role:master'] }, live(47616, 40960, 1048576, 843136, 16, 'b0a1')),
+    node(2, g1, {}, live(65536, 55296, 1048576, 997120, 16, 'b0a2')),
+    node(3, g1, { tags: ['rack:a'] }, live(32768, 20480, 524288, 329344, 8, 'b0a3')),
+    node(4, g2, { drained: true, masterCandidate: false }, live(32768, 27648, 524288, 516096, 8, 'b0a4')),
     node(5, g2, { offline: true, masterCandidate: false, tags: ['broken'] }, null),
   ];
   const specs: InstanceSpec[] = [
