@@ -111,11 +111,8 @@ function clusterInfo(): ClusterData['info'] {
   };
 }
 
-/**
- * Memory the node itself uses, in MiB. htools count 4096 for every KVM node whatever mnode
- * says (Loader.hs setStaticKvmNodeMem, `--static-node-mem` default), so mnode says the same.
- */
-const NODE_MEMORY_MIB = 4096;
+/** Memory the node reports for itself (mnode), in MiB. */
+const NODE_MEMORY_MIB = 1024;
 
 function live(mtotal: number, mfree: number, dtotal: number, dfree: number, ctotal: number, boot: string): NodeLive {
   return { mtotal, mnode: NODE_MEMORY_MIB, mfree, dtotal, dfree, ctotal, cnos: 1, cnodes: 1, csockets: 1, sptotal: 2, spfree: 2, bootid: boot };
@@ -209,12 +206,13 @@ export function sampleCluster(): ClusterData {
   const g1 = 'default';
   const g2 = 'rack2';
   // Free memory and disk add up with the instances below, as htools check (Loader.hs
-  // updateMissing): mfree = mtotal - mnode - memory of running primaries; dfree = dtotal -
+  // updateMissing): mfree = mtotal - 4096 (htools count that much for a KVM node whatever
+  // mnode says: setStaticKvmNodeMem) - memory of running primaries; dfree = dtotal -
   // disk_usage of primaries and secondaries (drbd adds 128 MiB of metadata per disk).
   const nodes: NodeData[] = [
-    node(1, g1, { tags: ['role:master'] }, live(47616, 40960, 1048576, 843136, 16, 'b0a1')),
+    node(1, g1, { tags: ['role:master'] }, live(65536, 40960, 1048576, 524288, 16, 'b0a1')),
     node(2, g1, {}, live(65536, 55296, 1048576, 997120, 16, 'b0a2')),
-    node(3, g1, { tags: ['rack:a'] }, live(32768, 20480, 524288, 329344, 8, 'b0a3')),
+    node(3, g1, { tags: ['rack:a'] }, live(32768, 20480, 524288, 10496, 8, 'b0a3')),
     node(4, g2, { drained: true, masterCandidate: false }, live(32768, 27648, 524288, 516096, 8, 'b0a4')),
     node(5, g2, { offline: true, masterCandidate: false, tags: ['broken'] }, null),
   ];
@@ -224,9 +222,9 @@ export function sampleCluster(): ClusterData {
     { name: 'db1.example.com', pnode: 3, snode: 1, template: 'drbd', memory: 8192, vcpus: 4, disks: [51200, 102400], state: 'up', tags: ['app:db'] },
     { name: 'cache1.example.com', pnode: 2, template: 'plain', memory: 4096, vcpus: 2, disks: [10240], state: 'up' },
     { name: 'build1.example.com', pnode: 3, template: 'plain', memory: 1024, vcpus: 1, disks: [30720], state: 'down', tags: ['app:ci'] },
-    { name: 'pxe1.example.com', pnode: 1, template: 'diskless', memory: 512, vcpus: 1, disks: [], state: 'up' },
+    { name: 'pxe1.example.com', pnode: 1, template: 'diskless', memory: 18432, vcpus: 1, disks: [], state: 'up' },
     { name: 'café.example.com', pnode: 4, template: 'plain', memory: 1024, vcpus: 1, disks: [8192], state: 'up', net: { network: 'backend', ip: '10.20.0.10' } },
-    { name: 'old1.example.com', pnode: 1, snode: 3, template: 'drbd', memory: 1024, vcpus: 1, disks: [10240], state: 'down' },
+    { name: 'old1.example.com', pnode: 1, snode: 3, template: 'drbd', memory: 1024, vcpus: 1, disks: [10240, 318720], state: 'down' },
   ];
   return {
     info: clusterInfo(),
