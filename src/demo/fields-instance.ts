@@ -52,6 +52,38 @@ function live(get: (i: InstanceData, c: QueryContext) => unknown) {
   };
 }
 
+/**
+ * Every hypervisor parameter luxid offers as an `hv/<name>` instance field (the parameters of
+ * all hypervisors): name, kind and, where it is not `hv/<name>`, the title, as the real
+ * Ganeti 3.0.2 luxid answers QueryFields("instance").
+ */
+const HV_PARAMS: Array<[string, FieldKind, string?]> = [
+  ['acpi', 'bool', 'ACPI'], ['blockdev_prefix', 'other'], ['boot_order', 'other', 'Boot_order'],
+  ['bootloader_args', 'other'], ['bootloader_path', 'other'], ['cdrom2_image_path', 'other'],
+  ['cdrom_disk_type', 'other'], ['cdrom_image_path', 'other', 'CDROM_image_path'], ['cpu_cap', 'number'],
+  ['cpu_cores', 'number'], ['cpu_mask', 'other'], ['cpu_sockets', 'number'], ['cpu_threads', 'number'],
+  ['cpu_type', 'other', 'cpu_type'], ['cpu_weight', 'number'], ['cpuid', 'other'], ['device_model', 'other'],
+  ['devices', 'other'], ['disk_aio', 'other'], ['disk_cache', 'other'], ['disk_discard', 'other'],
+  ['disk_type', 'other', 'Disk_type'], ['drop_capabilities', 'other'], ['extra_cgroups', 'other'],
+  ['extra_config', 'other'], ['floppy_image_path', 'other'], ['init_script', 'other'],
+  ['initrd_path', 'other', 'Initrd_path'], ['kernel_args', 'other'], ['kernel_path', 'other', 'Kernel_path'],
+  ['keymap', 'other'], ['kvm_extra', 'other'], ['kvm_flag', 'other'], ['kvm_path', 'other'],
+  ['kvm_pci_reservations', 'number'], ['machine_version', 'other'], ['mem_path', 'other'],
+  ['migration_caps', 'other'], ['migration_downtime', 'number'], ['nic_type', 'other', 'NIC_type'],
+  ['num_ttys', 'number'], ['pae', 'bool', 'PAE'], ['pci_pass', 'other', 'pci_pass'], ['reboot_behavior', 'other'],
+  ['root_path', 'other'], ['scsi_controller_type', 'other'], ['security_domain', 'other'],
+  ['security_model', 'other'], ['serial_console', 'bool'], ['serial_speed', 'number'], ['soundhw', 'other'],
+  ['spice_bind', 'other'], ['spice_image_compression', 'other'], ['spice_ip_version', 'number'],
+  ['spice_jpeg_wan_compression', 'other'], ['spice_password_file', 'other'], ['spice_playback_compression', 'bool'],
+  ['spice_streaming_video', 'other'], ['spice_tls_ciphers', 'other'], ['spice_use_tls', 'bool'],
+  ['spice_use_vdagent', 'bool'], ['spice_zlib_glz_wan_compression', 'other'], ['startup_timeout', 'number'],
+  ['usb_devices', 'other'], ['usb_mouse', 'other'], ['use_bootloader', 'bool'], ['use_chroot', 'bool'],
+  ['use_guest_agent', 'bool'], ['use_localtime', 'bool'], ['user_shutdown', 'bool'], ['vga', 'other'],
+  ['vhost_net', 'bool'], ['vif_script', 'other'], ['vif_type', 'other'], ['viridian', 'bool'],
+  ['virtio_net_queues', 'number'], ['vnc_bind_address', 'other', 'VNC_bind_address'], ['vnc_password_file', 'other'],
+  ['vnc_tls', 'bool'], ['vnc_x509_path', 'other'], ['vnc_x509_verify', 'bool'], ['vnet_hdr', 'bool'],
+];
+
 const BE_PARAMS: Array<[string, FieldKind, string | null]> = [
   ['always_failover', 'bool', null],
   ['auto_balance', 'bool', 'Auto_balance'],
@@ -109,13 +141,13 @@ function indexed(): FieldSpec<InstanceData>[] {
   return out;
 }
 
+/** The status doc as Ganeti 3.0.2 words it (no USER_down sentence, though the status exists). */
 const STATUS_DOC =
   'Instance status; "running" if instance is set to be running and actually is, "ADMIN_down" if instance is stopped' +
   ' and is not running, "ERROR_wrongnode" if instance running, but not on its designated primary node, "ERROR_up"' +
   ' if instance should be stopped, but is actually running, "ERROR_down" if instance should run, but doesn\'t,' +
   ' "ERROR_nodedown" if instance\'s primary node is down, "ERROR_nodeoffline" if instance\'s primary node is marked' +
-  ' offline, "ADMIN_offline" if instance is offline and does not use dynamic resources, "USER_down" if the user' +
-  ' shutdown the instance';
+  ' offline, "ADMIN_offline" if instance is offline and does not use dynamic resources';
 
 const FIELDS: FieldSpec<InstanceData>[] = [
   field('admin_state', 'InstanceState', 'text', 'Desired state of instance', (i) => ok(i.adminState)),
@@ -151,6 +183,12 @@ const FIELDS: FieldSpec<InstanceData>[] = [
   field('custom_osparams', 'CustomOpSysParameters', 'other', 'Custom operating system parameters', (i) => ok({ ...i.osparams })),
   field('custom_nicparams', 'CustomNicParameters', 'other', 'Custom network interface parameters',
     (i) => ok(i.nics.map((n) => ({ mode: n.mode, link: n.link, vlan: n.vlan })))),
+  // A parameter the instance's hypervisor does not have gives no data (Query/Instance.hs).
+  ...HV_PARAMS.map(([p, kind, title]) =>
+    field<InstanceData>(`hv/${p}`, title ?? `hv/${p}`, kind, `The "${p}" hypervisor parameter`, (i, c) => {
+      const v = hvParams(i, c)[p];
+      return v === undefined ? NODATA : ok(v);
+    })),
   ...BE_PARAMS.map(([p, kind, title]) =>
     field<InstanceData>(`be/${p}`, title ?? `be/${p}`, kind, `The "${p}" backend parameter`, (i, c) => {
       const v = beParams(i, c)[p];

@@ -196,3 +196,13 @@ test('a custom cluster is copied, so changes to the argument do not leak in', ()
   c.nodes.length = 0;
   assert.equal(l.QueryNodes([], ['name'], false).length, 5);
 });
+
+test('hv/* fields give the merged hypervisor parameter, or no data where the hypervisor lacks it', (t) => {
+  const l = new DemoLuxid();
+  t.after(() => l.close());
+  const q = l.Query('instance', ['hv/acpi', 'hv/boot_order', 'hv/kernel_args', 'hv/nosuch'], ['=', 'name', 'web1.example.com']);
+  assert.deepEqual(q.fields.map((f) => [f.name, f.title, f.kind]),
+    [['hv/acpi', 'ACPI', 'bool'], ['hv/boot_order', 'Boot_order', 'other'], ['hv/kernel_args', 'hv/kernel_args', 'other'], ['hv/nosuch', 'hv/nosuch', 'unknown']]);
+  assert.deepEqual(q.data, [[[0, true], [0, 'disk'], [2, null], [1, null]]]);
+  assert.equal(l.QueryFields('instance', null).fields.filter((f) => f.name.startsWith('hv/')).length, 82);
+});
