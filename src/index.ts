@@ -45,6 +45,7 @@ export { Client, connectClient } from './dispatch/client.js';
 export type { RecvResult, ClientOptions, ConnectClientOptions, CallOptions, StreamPair } from './dispatch/client.js';
 export { UdsServer, createServer } from './dispatch/server.js';
 export type { ServerOptions, ServerStats } from './dispatch/server.js';
+export type { ResolvedServerOptions } from './dispatch/server-options.js';
 export { echoHandler } from './dispatch/handler.js';
 export type { Handler, RequestContext } from './dispatch/handler.js';
 // Luxi
