@@ -28,12 +28,16 @@ function connectRaw(path: string): Promise<net.Socket> {
 async function connectRawJson(path: string): Promise<Caller> {
   const sock = await connectRaw(path);
   const waiting: Array<(value: unknown) => void> = [];
-  sock.on('data', etxSplitter((message) => waiting.shift()?.(JSON.parse(message.toString()))));
+  sock.on(
+    'data',
+    etxSplitter((message) => waiting.shift()?.(JSON.parse(message.toString()))),
+  );
   return {
-    call: (payload) => new Promise((resolve) => {
-      waiting.push(resolve);
-      sock.write(JSON.stringify({ method: 'echo', args: [payload] }) + '\x03');
-    }),
+    call: (payload) =>
+      new Promise((resolve) => {
+        waiting.push(resolve);
+        sock.write(JSON.stringify({ method: 'echo', args: [payload] }) + '\x03');
+      }),
     close: () => sock.destroy(),
   };
 }
@@ -86,14 +90,16 @@ async function load(spec: Extract<ClientSpec, { mode: 'load' }>): Promise<unknow
   const loops: Array<Promise<void>> = [];
   for (const caller of callers) {
     for (let d = 0; d < spec.depth; d++) {
-      loops.push((async () => {
-        while (!stop) {
-          await caller.call(payload);
-          count++;
-        }
-      })().catch((err: unknown) => {
-        failure ??= err;
-      }));
+      loops.push(
+        (async () => {
+          while (!stop) {
+            await caller.call(payload);
+            count++;
+          }
+        })().catch((err: unknown) => {
+          failure ??= err;
+        }),
+      );
     }
   }
   const result = await window(spec, () => count);
@@ -145,6 +151,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bench client: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`bench client: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

@@ -29,11 +29,14 @@ export async function startPeerServer(peer: Peer, path: string): Promise<void> {
       rpc.addMethod('echo', (params: unknown) => params);
       const server = net.createServer((sock) => {
         sock.on('error', () => {});
-        sock.on('data', etxSplitter((message) => {
-          void rpc.receiveJSON(message.toString()).then((response) => {
-            if (response !== null) sock.write(JSON.stringify(response) + '\x03');
-          });
-        }));
+        sock.on(
+          'data',
+          etxSplitter((message) => {
+            void rpc.receiveJSON(message.toString()).then((response) => {
+              if (response !== null) sock.write(JSON.stringify(response) + '\x03');
+            });
+          }),
+        );
       });
       await new Promise<void>((resolve) => server.listen(path, resolve));
       return;
@@ -86,7 +89,10 @@ export async function connectPeer(peer: Peer, path: string, index: number): Prom
       const client = new JSONRPCClient((request) => {
         sock.write(JSON.stringify(request) + '\x03');
       });
-      sock.on('data', etxSplitter((message) => client.receive(JSON.parse(message.toString()))));
+      sock.on(
+        'data',
+        etxSplitter((message) => client.receive(JSON.parse(message.toString()))),
+      );
       return { call: (payload) => Promise.resolve(client.request('echo', [payload])), close: () => sock.destroy() };
     }
     case 'vscode': {
@@ -96,16 +102,23 @@ export async function connectPeer(peer: Peer, path: string, index: number): Prom
       const conn = rpc.createMessageConnection(new rpc.SocketMessageReader(sock), new rpc.SocketMessageWriter(sock));
       conn.listen();
       // Array params would be spread into handler arguments: send them as an object.
-      return { call: (payload) => conn.sendRequest('echo', { args: [payload] }), close: () => { conn.dispose(); sock.destroy(); } };
+      return {
+        call: (payload) => conn.sendRequest('echo', { args: [payload] }),
+        close: () => {
+          conn.dispose();
+          sock.destroy();
+        },
+      };
     }
     case 'jayson': {
       // jayson's TCP client opens a new connection for every request (no keep-alive).
       const jayson = require('jayson') as JaysonModule;
       const client = jayson.client.tcp({ path });
       return {
-        call: (payload) => new Promise((resolve, reject) => {
-          client.request('echo', [payload], (err: unknown, response: unknown) => (err ? reject(err) : resolve(response)));
-        }),
+        call: (payload) =>
+          new Promise((resolve, reject) => {
+            client.request('echo', [payload], (err: unknown, response: unknown) => (err ? reject(err) : resolve(response)));
+          }),
         close: () => {},
       };
     }
@@ -124,10 +137,11 @@ export async function connectPeer(peer: Peer, path: string, index: number): Prom
         });
       });
       return {
-        call: (payload) => new Promise((resolve) => {
-          waiting.push(resolve);
-          of.emit('echo', payload);
-        }),
+        call: (payload) =>
+          new Promise((resolve) => {
+            waiting.push(resolve);
+            of.emit('echo', payload);
+          }),
         close: () => ipc.disconnect('bench'),
       };
     }
@@ -136,7 +150,9 @@ export async function connectPeer(peer: Peer, path: string, index: number): Prom
 
 interface JaysonModule {
   Server: new (methods: Record<string, unknown>) => { tcp(): net.Server };
-  client: { tcp(options: { path: string }): { request(method: string, params: unknown, cb: (err: unknown, response: unknown) => void): void } };
+  client: {
+    tcp(options: { path: string }): { request(method: string, params: unknown, cb: (err: unknown, response: unknown) => void): void };
+  };
 }
 
 interface NodeIpcSocket {
@@ -147,7 +163,11 @@ interface NodeIpcSocket {
 interface NodeIpc {
   config: { id: string; silent: boolean; maxConnections: number; maxRetries: number | boolean };
   serve(path: string, callback: () => void): void;
-  server: { on(event: string, listener: (data: unknown, socket: unknown) => void): void; emit(socket: unknown, event: string, data: unknown): void; start(): void };
+  server: {
+    on(event: string, listener: (data: unknown, socket: unknown) => void): void;
+    emit(socket: unknown, event: string, data: unknown): void;
+    start(): void;
+  };
   connectTo(id: string, path: string, callback: () => void): void;
   of: Record<string, NodeIpcSocket | undefined>;
   disconnect(id: string): void;

@@ -42,7 +42,9 @@ function target(name: string, value: number | undefined, op: '>=' | '<=', limit:
 export function evaluateTargets(rows: readonly Row[], large: readonly LargeRow[], idle: readonly IdleRow[]): Target[] {
   const t: Target[] = [];
   const serverSmall = row(rows, 'server-seq-c', 'ours') ?? row(rows, 'server-seq-node', 'ours');
-  t.push(target('server, small messages, vs raw Node server', serverSmall?.ratio, '>=', 0.9, 'x', `${serverSmall?.title ?? 'not measured'}`));
+  t.push(
+    target('server, small messages, vs raw Node server', serverSmall?.ratio, '>=', 0.9, 'x', `${serverSmall?.title ?? 'not measured'}`),
+  );
   const clientSmall = row(rows, 'client-seq', 'ours');
   t.push(target('client, small messages, vs raw Node client', clientSmall?.ratio, '>=', 0.9, 'x', clientSmall?.title ?? 'not measured'));
   const pipe = row(rows, 'server-pipe', 'ours');
@@ -50,24 +52,66 @@ export function evaluateTargets(rows: readonly Row[], large: readonly LargeRow[]
   const conns = row(rows, 'server-conns', 'ours');
   t.push(target('server, 64 connections, vs raw Node server', conns?.ratio, '>=', 0.8, 'x', conns?.title ?? 'not measured'));
   const l32 = large.find((l) => l.bytes === 32 << 20);
-  t.push(target('32 MiB echo round trip, ours vs minimal JSON client + C server', l32?.ratio, '<=', 3, 'x', 'time ratio (lower is better)'));
-  t.push(target('32 MiB echo, our server\'s peak RSS growth / message size', l32 ? l32.oursPeakGrowth / l32.bytes : undefined, '<=', 6, 'x', 'VmHWM after clear_refs'));
+  t.push(
+    target('32 MiB echo round trip, ours vs minimal JSON client + C server', l32?.ratio, '<=', 3, 'x', 'time ratio (lower is better)'),
+  );
+  t.push(
+    target(
+      "32 MiB echo, our server's peak RSS growth / message size",
+      l32 ? l32.oursPeakGrowth / l32.bytes : undefined,
+      '<=',
+      6,
+      'x',
+      'VmHWM after clear_refs',
+    ),
+  );
   const l1 = large.find((l) => l.bytes === 1 << 20);
   const l16 = large.find((l) => l.bytes === 16 << 20);
   const linear = l1 && l16 ? l16.oursMs / l16.bytes / (l1.oursMs / l1.bytes) : undefined;
   t.push(target('linear scaling: time per byte at 16 MiB / at 1 MiB', linear, '<=', 2, 'x', 'our client + our server'));
   const idleOurs = idle.find((i) => i.server === 'ours');
-  t.push(target('memory per idle connection (KiB)', idleOurs ? idleOurs.perConnection / 1024 : undefined, '<=', 16, ' KiB', idleOurs ? `${idleOurs.conns} connections, RSS delta` : 'not measured'));
+  t.push(
+    target(
+      'memory per idle connection (KiB)',
+      idleOurs ? idleOurs.perConnection / 1024 : undefined,
+      '<=',
+      16,
+      ' KiB',
+      idleOurs ? `${idleOurs.conns} connections, RSS delta` : 'not measured',
+    ),
+  );
   const inverse = (label: string): number | undefined => {
     const r = row(rows, 'peers-seq', label);
     return r ? 1 / r.ratio : undefined;
   };
-  t.push(target('ours vs json-rpc-2.0, small messages, sequential', inverse('json-rpc-2.0'), '>=', 3, 'x', 'each library\'s own client and server'));
-  t.push(target('ours vs node-ipc, small messages, sequential', inverse('node-ipc'), '>=', 10, 'x', 'each library\'s own client and server'));
+  t.push(
+    target(
+      'ours vs json-rpc-2.0, small messages, sequential',
+      inverse('json-rpc-2.0'),
+      '>=',
+      3,
+      'x',
+      "each library's own client and server",
+    ),
+  );
+  t.push(
+    target('ours vs node-ipc, small messages, sequential', inverse('node-ipc'), '>=', 10, 'x', "each library's own client and server"),
+  );
   const gSeq = row(rows, 'wconfd-seq', 'ours');
-  t.push(target('ours vs real Haskell wconfd, sequential', gSeq?.ratio, '>=', 1, 'x', gSeq ? 'C client, echo' : 'not measured (no Ganeti)'));
+  t.push(
+    target('ours vs real Haskell wconfd, sequential', gSeq?.ratio, '>=', 1, 'x', gSeq ? 'C client, echo' : 'not measured (no Ganeti)'),
+  );
   const gConns = row(rows, 'wconfd-conns', 'ours');
-  t.push(target('ours vs real Haskell wconfd, 16 connections', gConns?.ratio, '>=', 2, 'x', gConns ? 'C client, echo' : 'not measured (no Ganeti)'));
+  t.push(
+    target(
+      'ours vs real Haskell wconfd, 16 connections',
+      gConns?.ratio,
+      '>=',
+      2,
+      'x',
+      gConns ? 'C client, echo' : 'not measured (no Ganeti)',
+    ),
+  );
   return t;
 }
 
@@ -96,16 +140,32 @@ export function textReport(r: Results): string {
     out.push('', 'Large messages (echo round trip, structured payload)');
     const lt = [['size', 'ours ms', `ref ms`, 'ratio', 'ours µs/MiB', 'our peak RSS +', 'ref peak RSS +']];
     for (const l of r.large) {
-      lt.push([formatBytes(l.bytes), fmt(l.oursMs, 1), fmt(l.refMs, 1), fmt(l.ratio), fmt((l.oursMs * 1000) / (l.bytes / (1 << 20)), 0),
+      lt.push([
+        formatBytes(l.bytes),
+        fmt(l.oursMs, 1),
+        fmt(l.refMs, 1),
+        fmt(l.ratio),
+        fmt((l.oursMs * 1000) / (l.bytes / (1 << 20)), 0),
         Number.isFinite(l.oursPeakGrowth) ? `${formatBytes(Math.max(0, l.oursPeakGrowth))} (${fmt(l.oursPeakGrowth / l.bytes, 1)}x)` : '-',
-        Number.isFinite(l.refPeakGrowth) ? formatBytes(Math.max(0, l.refPeakGrowth)) : '-']);
+        Number.isFinite(l.refPeakGrowth) ? formatBytes(Math.max(0, l.refPeakGrowth)) : '-',
+      ]);
     }
     out.push(pad(lt));
   }
   if (r.idle.length > 0) {
     out.push('', 'Idle connections');
-    out.push(pad([['server', 'conns', 'RSS before', 'RSS after', 'per connection'],
-      ...r.idle.map((i) => [i.server, String(i.conns), formatBytes(i.rssBefore), formatBytes(i.rssAfter), `${fmt(i.perConnection / 1024, 1)} KiB`])]));
+    out.push(
+      pad([
+        ['server', 'conns', 'RSS before', 'RSS after', 'per connection'],
+        ...r.idle.map((i) => [
+          i.server,
+          String(i.conns),
+          formatBytes(i.rssBefore),
+          formatBytes(i.rssAfter),
+          `${fmt(i.perConnection / 1024, 1)} KiB`,
+        ]),
+      ]),
+    );
   }
   out.push('', 'Targets');
   out.push(pad(r.targets.map((t) => [verdict(t.pass), t.name, fmt(t.value), t.goal, t.basis])));
@@ -135,7 +195,10 @@ export function markdownReport(r: Results, chartPaths: { throughput: string; siz
     '',
     '| scenario | variant | rt/s | ratio | min..max | reference |',
     '|---|---|---:|---:|---:|---|',
-    ...r.rows.map((x) => `| ${x.title} | ${x.label} | ${x.error ? 'error' : fmt(x.median, 0)} | ${fmt(x.ratio)} | ${fmt(x.ratioMin)}..${fmt(x.ratioMax)} | ${x.ref} |`),
+    ...r.rows.map(
+      (x) =>
+        `| ${x.title} | ${x.label} | ${x.error ? 'error' : fmt(x.median, 0)} | ${fmt(x.ratio)} | ${fmt(x.ratioMin)}..${fmt(x.ratioMax)} | ${x.ref} |`,
+    ),
     '',
     '## Large messages',
     '',
@@ -143,13 +206,19 @@ export function markdownReport(r: Results, chartPaths: { throughput: string; siz
     '',
     '| size | ours ms | reference ms | ratio | our server peak RSS growth | reference server |',
     '|---|---:|---:|---:|---:|---|',
-    ...r.large.map((l) => `| ${formatBytes(l.bytes)} | ${fmt(l.oursMs, 1)} | ${fmt(l.refMs, 1)} | ${fmt(l.ratio)} | ${Number.isFinite(l.oursPeakGrowth) ? `${formatBytes(Math.max(0, l.oursPeakGrowth))} (${fmt(l.oursPeakGrowth / l.bytes, 1)}x)` : '-'} | ${l.refServer} |`),
+    ...r.large.map(
+      (l) =>
+        `| ${formatBytes(l.bytes)} | ${fmt(l.oursMs, 1)} | ${fmt(l.refMs, 1)} | ${fmt(l.ratio)} | ${Number.isFinite(l.oursPeakGrowth) ? `${formatBytes(Math.max(0, l.oursPeakGrowth))} (${fmt(l.oursPeakGrowth / l.bytes, 1)}x)` : '-'} | ${l.refServer} |`,
+    ),
     '',
     '## Idle connections',
     '',
     '| server | connections | RSS before | RSS after | per connection |',
     '|---|---:|---:|---:|---:|',
-    ...r.idle.map((i) => `| ${i.server} | ${i.conns} | ${formatBytes(i.rssBefore)} | ${formatBytes(i.rssAfter)} | ${fmt(i.perConnection / 1024, 1)} KiB |`),
+    ...r.idle.map(
+      (i) =>
+        `| ${i.server} | ${i.conns} | ${formatBytes(i.rssBefore)} | ${formatBytes(i.rssAfter)} | ${fmt(i.perConnection / 1024, 1)} KiB |`,
+    ),
     '',
   ];
   if (r.notes.length > 0) lines.push('## Notes', '', ...r.notes.map((n) => `* ${n}`), '');
@@ -160,8 +229,14 @@ export function markdownReport(r: Results, chartPaths: { throughput: string; siz
 export function throughputChart(r: Results): string {
   const bars: Bar[] = r.rows
     .filter((x) => x.samples.length > 0)
-    .map((x) => ({ group: `${x.title} (vs ${x.ref})`, label: x.label, value: x.ratio, note: `${fmt(x.ratio)}x  (${fmt(x.median, 0)} rt/s)`, highlight: x.label === 'ours' }));
-  return barChart('Throughput by scenario, relative to each scenario\'s reference', 'ratio to the reference (dashed line = 1)', bars);
+    .map((x) => ({
+      group: `${x.title} (vs ${x.ref})`,
+      label: x.label,
+      value: x.ratio,
+      note: `${fmt(x.ratio)}x  (${fmt(x.median, 0)} rt/s)`,
+      highlight: x.label === 'ours',
+    }));
+  return barChart("Throughput by scenario, relative to each scenario's reference", 'ratio to the reference (dashed line = 1)', bars);
 }
 
 /** Log-log chart: round-trip time against message size, ours and the reference. */

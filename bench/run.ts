@@ -9,7 +9,17 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BENCH_BUILD_DIR, canPin, compileC } from './lib/proc.js';
 import { evaluateTargets, markdownReport, sizeChart, textReport, throughputChart, type Results } from './report.js';
-import { measureGroup, measureIdle, measureLarge, type Env, type Group, type IdleRow, type LargeRow, type Row, type Variant } from './scenarios.js';
+import {
+  measureGroup,
+  measureIdle,
+  measureLarge,
+  type Env,
+  type Group,
+  type IdleRow,
+  type LargeRow,
+  type Row,
+  type Variant,
+} from './scenarios.js';
 
 const SECTIONS = ['server', 'client', 'pipe', 'conns', 'peers', 'ganeti', 'python', 'large', 'idle'] as const;
 const WCONFD = '/usr/lib/ganeti/3.0/usr/sbin/ganeti-wconfd';
@@ -36,28 +46,125 @@ const v = (label: string, server: string, client: string): Variant => ({ label, 
 function groups(hasC: boolean, wconfd: boolean): Array<{ section: string; group: Group }> {
   const refServer = hasC ? 'c' : 'raw';
   const loadClient = hasC ? 'c' : 'raw';
-  const servers = (client: string): Variant[] => [v('ours', 'ours', client), v('raw Node', 'raw', client), ...(hasC ? [v('C epoll', 'c', client)] : [])];
-  const clients = (server: string): Variant[] => [v('ours', server, 'ours'), v('raw Node', server, 'raw'), v('minimal JSON', server, 'rawjson')];
+  const servers = (client: string): Variant[] => [
+    v('ours', 'ours', client),
+    v('raw Node', 'raw', client),
+    ...(hasC ? [v('C epoll', 'c', client)] : []),
+  ];
+  const clients = (server: string): Variant[] => [
+    v('ours', server, 'ours'),
+    v('raw Node', server, 'raw'),
+    v('minimal JSON', server, 'rawjson'),
+  ];
   const base = { conns: 1, depth: 1, msgBytes: 100, pinned: true, ref: 'raw Node' };
   const list: Array<{ section: string; group: Group }> = [];
-  if (hasC) list.push({ section: 'server', group: { ...base, id: 'server-seq-c', title: 'server, sequential, C client', variants: servers('c') } });
-  list.push({ section: 'server', group: { ...base, id: 'server-seq-node', title: 'server, sequential, raw Node client', variants: servers('raw') } });
-  list.push({ section: 'client', group: { ...base, id: 'client-seq', title: `client, sequential, ${hasC ? 'C' : 'raw Node'} server`, variants: clients(refServer) } });
-  list.push({ section: 'pipe', group: { ...base, pinned: false, depth: 64, id: 'server-pipe', title: `server, pipelined depth 64, ${hasC ? 'C' : 'raw Node'} client`, variants: servers(loadClient) } });
-  list.push({ section: 'pipe', group: { ...base, pinned: false, depth: 64, id: 'client-pipe', title: `client, pipelined depth 64, ${hasC ? 'C' : 'raw Node'} server`, variants: clients(refServer).slice(0, 2) } });
-  list.push({ section: 'conns', group: { ...base, pinned: false, conns: 64, id: 'server-conns', title: `server, 64 connections, ${hasC ? 'C' : 'raw Node'} client`, variants: servers(loadClient) } });
-  list.push({ section: 'conns', group: { ...base, pinned: false, conns: 64, id: 'client-conns', title: `client, 64 connections, ${hasC ? 'C' : 'raw Node'} server`, variants: clients(refServer).slice(0, 2) } });
-  const peers = [v('ours', 'ours', 'ours'), v('json-rpc-2.0', 'jsonrpc2', 'jsonrpc2'), v('vscode-jsonrpc', 'vscode', 'vscode'), v('jayson', 'jayson', 'jayson'), v('node-ipc', 'nodeipc', 'nodeipc')];
-  list.push({ section: 'peers', group: { ...base, ref: 'ours', id: 'peers-seq', title: 'libraries, sequential (own client + own server)', variants: peers } });
-  list.push({ section: 'peers', group: { ...base, ref: 'ours', pinned: false, conns: 16, id: 'peers-conns', title: 'libraries, 16 connections (own client + own server)', variants: peers } });
+  if (hasC)
+    list.push({ section: 'server', group: { ...base, id: 'server-seq-c', title: 'server, sequential, C client', variants: servers('c') } });
+  list.push({
+    section: 'server',
+    group: { ...base, id: 'server-seq-node', title: 'server, sequential, raw Node client', variants: servers('raw') },
+  });
+  list.push({
+    section: 'client',
+    group: { ...base, id: 'client-seq', title: `client, sequential, ${hasC ? 'C' : 'raw Node'} server`, variants: clients(refServer) },
+  });
+  list.push({
+    section: 'pipe',
+    group: {
+      ...base,
+      pinned: false,
+      depth: 64,
+      id: 'server-pipe',
+      title: `server, pipelined depth 64, ${hasC ? 'C' : 'raw Node'} client`,
+      variants: servers(loadClient),
+    },
+  });
+  list.push({
+    section: 'pipe',
+    group: {
+      ...base,
+      pinned: false,
+      depth: 64,
+      id: 'client-pipe',
+      title: `client, pipelined depth 64, ${hasC ? 'C' : 'raw Node'} server`,
+      variants: clients(refServer).slice(0, 2),
+    },
+  });
+  list.push({
+    section: 'conns',
+    group: {
+      ...base,
+      pinned: false,
+      conns: 64,
+      id: 'server-conns',
+      title: `server, 64 connections, ${hasC ? 'C' : 'raw Node'} client`,
+      variants: servers(loadClient),
+    },
+  });
+  list.push({
+    section: 'conns',
+    group: {
+      ...base,
+      pinned: false,
+      conns: 64,
+      id: 'client-conns',
+      title: `client, 64 connections, ${hasC ? 'C' : 'raw Node'} server`,
+      variants: clients(refServer).slice(0, 2),
+    },
+  });
+  const peers = [
+    v('ours', 'ours', 'ours'),
+    v('json-rpc-2.0', 'jsonrpc2', 'jsonrpc2'),
+    v('vscode-jsonrpc', 'vscode', 'vscode'),
+    v('jayson', 'jayson', 'jayson'),
+    v('node-ipc', 'nodeipc', 'nodeipc'),
+  ];
+  list.push({
+    section: 'peers',
+    group: { ...base, ref: 'ours', id: 'peers-seq', title: 'libraries, sequential (own client + own server)', variants: peers },
+  });
+  list.push({
+    section: 'peers',
+    group: {
+      ...base,
+      ref: 'ours',
+      pinned: false,
+      conns: 16,
+      id: 'peers-conns',
+      title: 'libraries, 16 connections (own client + own server)',
+      variants: peers,
+    },
+  });
   if (wconfd) {
     const g = [v('real wconfd', 'wconfd', loadClient), v('ours', 'ours', loadClient)];
-    list.push({ section: 'ganeti', group: { ...base, pinned: false, ref: 'real wconfd', id: 'wconfd-seq', title: 'vs real Haskell wconfd, sequential', variants: g } });
-    list.push({ section: 'ganeti', group: { ...base, pinned: false, conns: 16, ref: 'real wconfd', id: 'wconfd-conns', title: 'vs real Haskell wconfd, 16 connections', variants: g } });
+    list.push({
+      section: 'ganeti',
+      group: { ...base, pinned: false, ref: 'real wconfd', id: 'wconfd-seq', title: 'vs real Haskell wconfd, sequential', variants: g },
+    });
+    list.push({
+      section: 'ganeti',
+      group: {
+        ...base,
+        pinned: false,
+        conns: 16,
+        ref: 'real wconfd',
+        id: 'wconfd-conns',
+        title: 'vs real Haskell wconfd, 16 connections',
+        variants: g,
+      },
+    });
   }
   if (existsSync('/usr/bin/python3') && existsSync('/usr/share/ganeti/3.0/ganeti/luxi.py')) {
-    list.push({ section: 'python', group: { ...base, ref: refServer === 'c' ? 'C epoll' : 'raw Node', id: 'python-seq', title: 'Ganeti\'s Python luxi client, sequential',
-      variants: [v('ours', 'ours', 'python'), v(refServer === 'c' ? 'C epoll' : 'raw Node', refServer, 'python')] } });
+    list.push({
+      section: 'python',
+      group: {
+        ...base,
+        ref: refServer === 'c' ? 'C epoll' : 'raw Node',
+        id: 'python-seq',
+        title: "Ganeti's Python luxi client, sequential",
+        variants: [v('ours', 'ours', 'python'), v(refServer === 'c' ? 'C epoll' : 'raw Node', refServer, 'python')],
+      },
+    });
   }
   return list;
 }
@@ -162,13 +269,16 @@ async function main(): Promise<void> {
     mkdirSync(chartDir, { recursive: true });
     writeFileSync(join(chartDir, 'throughput.svg'), throughputChart(results));
     if (large.length > 1) writeFileSync(join(chartDir, 'sizes.svg'), sizeChart(results));
-    writeFileSync(join(repo, 'bench/RESULTS.md'), markdownReport(results, { throughput: 'charts/throughput.svg', sizes: 'charts/sizes.svg' }));
+    writeFileSync(
+      join(repo, 'bench/RESULTS.md'),
+      markdownReport(results, { throughput: 'charts/throughput.svg', sizes: 'charts/sizes.svg' }),
+    );
   }
   process.stdout.write(textReport(results));
   process.stderr.write(`results: ${join('bench/results', 'latest.json')} (${Math.round(results.elapsedSeconds)} s)\n`);
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bench: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exitCode = 1;
 });

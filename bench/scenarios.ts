@@ -86,12 +86,29 @@ function nodeFlags(cpu: number | undefined): string[] {
 function clientCommand(env: Env, g: Group, v: Variant, cpu: number | undefined): string[] {
   const socket = socketFor(env, v.server);
   if (v.client === 'c') {
-    return [env.cClient as string, socket, String(g.conns), String(g.depth), String(env.durationMs), String(env.warmupMs), String(g.msgBytes)];
+    return [
+      env.cClient as string,
+      socket,
+      String(g.conns),
+      String(g.depth),
+      String(env.durationMs),
+      String(env.warmupMs),
+      String(g.msgBytes),
+    ];
   }
   if (v.client === 'python') {
     return ['/usr/bin/python3', '-c', PYTHON_LUXI_LOOP, socket, String(env.durationMs / 1000), String(env.warmupMs / 1000)];
   }
-  const spec = { mode: 'load', kind: v.client, socket, conns: g.conns, depth: g.depth, durationMs: env.durationMs, warmupMs: env.warmupMs, msgBytes: g.msgBytes };
+  const spec = {
+    mode: 'load',
+    kind: v.client,
+    socket,
+    conns: g.conns,
+    depth: g.depth,
+    durationMs: env.durationMs,
+    warmupMs: env.warmupMs,
+    msgBytes: g.msgBytes,
+  };
   return [env.node, ...nodeFlags(cpu), env.clientJs, JSON.stringify(spec)];
 }
 
@@ -132,7 +149,10 @@ export async function measureGroup(env: Env, g: Group): Promise<Row[]> {
         if (errors.has(v.label)) continue;
         env.progress(`${g.title}: ${v.label} (round ${r + 1}/${env.rounds})`);
         try {
-          const out = (await runJson(clientCommand(env, g, v, cpu), { cpu, timeoutMs: env.durationMs + env.warmupMs + 20_000 })) as { ops: number; seconds: number };
+          const out = (await runJson(clientCommand(env, g, v, cpu), { cpu, timeoutMs: env.durationMs + env.warmupMs + 20_000 })) as {
+            ops: number;
+            seconds: number;
+          };
           rates.get(v.label)?.push(out.ops / out.seconds);
         } catch (err) {
           errors.set(v.label, (err as Error).message);
@@ -179,7 +199,13 @@ export interface LargeRow {
   refPeakGrowth: number;
 }
 
-async function timedLarge(env: Env, server: string, client: 'ours' | 'rawjson', bytes: number, iterations: number): Promise<{ ms: number; growth: number }> {
+async function timedLarge(
+  env: Env,
+  server: string,
+  client: 'ours' | 'rawjson',
+  bytes: number,
+  iterations: number,
+): Promise<{ ms: number; growth: number }> {
   const proc = await startKind(env, server, undefined);
   try {
     const pid = proc?.pid as number;
@@ -204,7 +230,15 @@ export async function measureLarge(env: Env, sizes: ReadonlyArray<{ bytes: numbe
     const ours = await timedLarge(env, 'ours', 'ours', bytes, iterations);
     env.progress(`large messages: ${formatBytes(bytes)} (minimal JSON client, ${refServer} server)`);
     const ref = await timedLarge(env, refServer, 'rawjson', bytes, iterations);
-    rows.push({ bytes, oursMs: ours.ms, refMs: ref.ms, refServer, ratio: ours.ms / ref.ms, oursPeakGrowth: ours.growth, refPeakGrowth: ref.growth });
+    rows.push({
+      bytes,
+      oursMs: ours.ms,
+      refMs: ref.ms,
+      refServer,
+      ratio: ours.ms / ref.ms,
+      oursPeakGrowth: ours.growth,
+      refPeakGrowth: ref.growth,
+    });
   }
   return rows;
 }
@@ -227,10 +261,25 @@ export async function measureIdle(env: Env, server: string, conns: number): Prom
   let holder: ReturnType<typeof spawn> | undefined;
   try {
     // Warm the server up first so that lazily compiled code is not counted as per-connection memory.
-    await runJson([env.node, env.clientJs, JSON.stringify({ mode: 'load', kind: 'ours', socket: socketFor(env, server), conns: 4, depth: 1, durationMs: 200, warmupMs: 50, msgBytes: 100 })]);
+    await runJson([
+      env.node,
+      env.clientJs,
+      JSON.stringify({
+        mode: 'load',
+        kind: 'ours',
+        socket: socketFor(env, server),
+        conns: 4,
+        depth: 1,
+        durationMs: 200,
+        warmupMs: 50,
+        msgBytes: 100,
+      }),
+    ]);
     await sleep(300);
     const rssBefore = memoryOf(proc.pid).rss;
-    const h = spawn(env.node, [env.clientJs, JSON.stringify({ mode: 'idle', socket: socketFor(env, server), conns })], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const h = spawn(env.node, [env.clientJs, JSON.stringify({ mode: 'idle', socket: socketFor(env, server), conns })], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     holder = h;
     await new Promise<void>((resolve, reject) => {
       h.stdout?.once('data', () => resolve());

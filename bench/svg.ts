@@ -38,7 +38,9 @@ export function barChart(title: string, axisLabel: string, bars: readonly Bar[],
     }
     const w = Number.isFinite(bar.value) ? (bar.value / max) * plotW : 0;
     parts.push(`<text x="${left - 6}" y="${y + 13}" text-anchor="end">${esc(bar.label)}</text>`);
-    parts.push(`<rect x="${left}" y="${y + 2}" width="${w.toFixed(1)}" height="${rowH - 5}" fill="${bar.highlight ? COLORS[1] : COLORS[0]}"/>`);
+    parts.push(
+      `<rect x="${left}" y="${y + 2}" width="${w.toFixed(1)}" height="${rowH - 5}" fill="${bar.highlight ? COLORS[1] : COLORS[0]}"/>`,
+    );
     parts.push(`<text x="${(left + w + 4).toFixed(1)}" y="${y + 13}">${esc(bar.note)}</text>`);
     y += rowH;
   }
@@ -103,7 +105,9 @@ export function logLogChart(
   series.forEach((s, i) => {
     const color = COLORS[i % COLORS.length] as string;
     const pts = s.points.filter((p) => p[0] > 0 && p[1] > 0);
-    parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.map((p) => `${px(p[0]).toFixed(1)},${py(p[1]).toFixed(1)}`).join(' ')}"/>`);
+    parts.push(
+      `<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.map((p) => `${px(p[0]).toFixed(1)},${py(p[1]).toFixed(1)}`).join(' ')}"/>`,
+    );
     for (const p of pts) parts.push(`<circle cx="${px(p[0]).toFixed(1)}" cy="${py(p[1]).toFixed(1)}" r="3" fill="${color}"/>`);
     const ly = m.top + 10 + i * 18;
     parts.push(`<rect x="${width - m.right + 12}" y="${ly - 9}" width="12" height="10" fill="${color}"/>`);

@@ -24,7 +24,9 @@ const proxy = await createProxy({
     exchanges.push(x);
     const args = JSON.stringify(x.args, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? '';
     const answer = x.success === true ? `ok, ${x.response?.length ?? 0} bytes` : `${x.errorClass}: ${x.errorMessage}`;
-    console.log(`conn ${x.connectionId} #${x.seq} ${x.method}(${args.length > 60 ? args.slice(0, 57) + '...' : args}) -> ${answer} [${x.outcome}, ${x.durationMs.toFixed(1)} ms]`);
+    console.log(
+      `conn ${x.connectionId} #${x.seq} ${x.method}(${args.length > 60 ? args.slice(0, 57) + '...' : args}) -> ${answer} [${x.outcome}, ${x.durationMs.toFixed(1)} ms]`,
+    );
   },
   onConnection: (e) => console.log(`conn ${e.connectionId} ${e.kind}`),
 });

@@ -12,9 +12,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  GanetiError, RpcClient, createRpcHandler, createServer, readInt, readString, rpcMethod, rpcMethodOfArity,
-} from '../src/index.js';
+import { GanetiError, RpcClient, createRpcHandler, createServer, readInt, readString, rpcMethod, rpcMethodOfArity } from '../src/index.js';
 
 const tempDir = process.argv[2] === undefined ? mkdtempSync(join(tmpdir(), 'rpc-example-')) : undefined;
 const socket = process.argv[2] ?? join(tempDir ?? '.', 'counter.sock');

@@ -16,7 +16,9 @@ if (npmRoot) candidates.push(join(npmRoot, 'npm/node_modules/node-gyp/bin/node-g
 const gyp = candidates.find((p) => existsSync(p));
 const headers = join(prefix, 'include/node/node_api.h');
 if (!gyp || !existsSync(headers)) {
-  console.error(`build-native: skipped (node-gyp ${gyp ? 'found' : 'not found'}, Node headers ${existsSync(headers) ? 'found' : `not at ${headers}`}); peer credentials stay unavailable`);
+  console.error(
+    `build-native: skipped (node-gyp ${gyp ? 'found' : 'not found'}, Node headers ${existsSync(headers) ? 'found' : `not at ${headers}`}); peer credentials stay unavailable`,
+  );
   process.exit(0);
 }
 const result = spawnSync(process.execPath, [gyp, 'rebuild', '-C', 'native/peercred', `--nodedir=${prefix}`], { stdio: 'inherit' });

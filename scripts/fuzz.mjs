@@ -16,10 +16,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 
 const args = Object.fromEntries(
-  process.argv.slice(2).filter((a) => a.startsWith('--')).map((a) => {
-    const [k, v] = a.slice(2).split('=');
-    return [k, v ?? 'true'];
-  }),
+  process.argv
+    .slice(2)
+    .filter((a) => a.startsWith('--'))
+    .map((a) => {
+      const [k, v] = a.slice(2).split('=');
+      return [k, v ?? 'true'];
+    }),
 );
 const distIndex = process.env.GANETI_UDS_DIST
   ? pathToFileURL(process.env.GANETI_UDS_DIST).href
@@ -53,10 +56,11 @@ async function main() {
     if (!stopping) console.error(`fuzz: the server process exited (code ${code}, signal ${signal})`);
   });
   await new Promise((resolve) => child.once('message', resolve));
-  const report = () => new Promise((resolve) => {
-    child.once('message', resolve);
-    child.send('report');
-  });
+  const report = () =>
+    new Promise((resolve) => {
+      child.once('message', resolve);
+      child.send('report');
+    });
   const start = await report();
   const counters = { rounds: 0, connections: 0, cleanRequests: 0, garbageBytes: 0 };
   const deadline = Date.now() + durationS * 1000;
@@ -82,14 +86,17 @@ async function main() {
       failed = true;
       // The counterexample can be megabytes of bytes: print its shape and the error only.
       const example = JSON.stringify(result.counterexample, (_k, v) =>
-        typeof v === 'bigint' ? `${v}n` : v?.type === 'Buffer' ? `<${v.data.length} bytes>` : v);
+        typeof v === 'bigint' ? `${v}n` : v?.type === 'Buffer' ? `<${v.data.length} bytes>` : v,
+      );
       console.error(`fuzz: counterexample (shrunk ${result.numShrinks} times): ${example.slice(0, 2000)}`);
       console.error(`fuzz: error: ${String(result.errorInstance?.stack ?? result.errorInstance).slice(0, 2000)}`);
       console.error(`fuzz: FAILED; reproduce with --seed=${batchSeed}`);
     } else if (Date.now() - lastPrint >= 5000) {
       lastPrint = Date.now();
-      console.log(`fuzz: ${counters.rounds} rounds, ${counters.connections} connections, ${counters.cleanRequests} clean requests, ` +
-        `${(counters.garbageBytes / 1048576).toFixed(1)} MiB garbage; server RSS ${(r?.rss / 1048576).toFixed(1)} MiB`);
+      console.log(
+        `fuzz: ${counters.rounds} rounds, ${counters.connections} connections, ${counters.cleanRequests} clean requests, ` +
+          `${(counters.garbageBytes / 1048576).toFixed(1)} MiB garbage; server RSS ${(r?.rss / 1048576).toFixed(1)} MiB`,
+      );
     }
   }
   const end = childDied ? undefined : await report();
@@ -108,13 +115,35 @@ function scenario(lib) {
   const value = fc.oneof(fc.jsonValue({ maxDepth: 5 }), fc.bigInt({ min: -(2n ** 100n), max: 2n ** 100n }));
   const cuts = fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 12 });
   const request = (v) => `{"method":"echo","args":[${lib.encodeJson(v)}]}`;
-  const nasty = ['[', '{"a":', '"', '\\u', '\\ud800', '\x03', '\x00', '1e400', 'NaN', '9'.repeat(40), '\xff', '{"method":"echo","args":[', ']}', ' '];
+  const nasty = [
+    '[',
+    '{"a":',
+    '"',
+    '\\u',
+    '\\ud800',
+    '\x03',
+    '\x00',
+    '1e400',
+    'NaN',
+    '9'.repeat(40),
+    '\xff',
+    '{"method":"echo","args":[',
+    ']}',
+    ' ',
+  ];
   const good = fc.record({ kind: fc.constant('good'), values: fc.array(value, { minLength: 1, maxLength: 10 }), cuts });
   const garbage = fc.record({
     kind: fc.constant('garbage'),
     bytes: fc.oneof(
       fc.uint8Array({ maxLength: 8192 }).map((a) => Buffer.from(a)),
-      fc.tuple(value, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('set', 'insert', 'delete')), { minLength: 1, maxLength: 8 }))
+      fc
+        .tuple(
+          value,
+          fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('set', 'insert', 'delete')), {
+            minLength: 1,
+            maxLength: 8,
+          }),
+        )
         .map(([v, edits]) => {
           const bytes = [...Buffer.from(request(v) + '\x03')];
           for (const [at, byte, op] of edits) {
@@ -125,7 +154,8 @@ function scenario(lib) {
           }
           return Buffer.from(bytes);
         }),
-      fc.array(fc.tuple(fc.constantFrom(...nasty), fc.integer({ min: 1, max: 5000 })), { maxLength: 8 })
+      fc
+        .array(fc.tuple(fc.constantFrom(...nasty), fc.integer({ min: 1, max: 5000 })), { maxLength: 8 })
         .map((parts) => Buffer.from(parts.map(([s, n]) => s.repeat(n)).join(''), 'latin1')),
       // Longer than the limit, with no terminator.
       fc.integer({ min: MAX_MESSAGE_BYTES + 1, max: 4 * MAX_MESSAGE_BYTES }).map((n) => Buffer.alloc(n, 0x61)),
@@ -191,7 +221,9 @@ async function runGood(lib, path, c, counters) {
     await waitFor(() => s.frames.length >= c.values.length || s.closed, `${c.values.length} answers`);
     const expected = c.values.map((v) => `{"success":true,"result":[${lib.encodeJson(v)}]}`);
     if (JSON.stringify(s.frames) !== JSON.stringify(expected)) {
-      throw new Error(`wrong answers on a clean connection:\n got ${JSON.stringify(s.frames).slice(0, 500)}\nwant ${JSON.stringify(expected).slice(0, 500)}`);
+      throw new Error(
+        `wrong answers on a clean connection:\n got ${JSON.stringify(s.frames).slice(0, 500)}\nwant ${JSON.stringify(expected).slice(0, 500)}`,
+      );
     }
     counters.cleanRequests += c.values.length;
   } finally {

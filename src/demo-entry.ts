@@ -10,7 +10,17 @@ export { DemoLuxid } from './demo/luxid.js';
 export type { DemoLuxidOptions } from './demo/luxid.js';
 export { sampleCluster, loadCluster } from './demo/cluster.js';
 export type {
-  ClusterData, NodeData, NodeLive, GroupData, InstanceData, DiskData, NicData, NetworkData, FilterData, IPolicy, ISpec,
+  ClusterData,
+  NodeData,
+  NodeLive,
+  GroupData,
+  InstanceData,
+  DiskData,
+  NicData,
+  NetworkData,
+  FilterData,
+  IPolicy,
+  ISpec,
 } from './demo/cluster.js';
 export { JobQueue, DEFAULT_OP_DURATION_MS, DEFAULT_START_DELAY_MS } from './demo/jobs.js';
 export type { JobQueueOptions, JobTimers, Job, QueuedOp, OpStatus, Timestamp } from './demo/jobs.js';

@@ -3,12 +3,7 @@
  * local ProtocolError family (never sent; stable `code`s). Owns the wire mapping of
  * failures in one place; the class table itself lives in ganeti-errors.ts.
  */
-import {
-  checkErrorArgs,
-  isGanetiErrorName,
-  type ErrorCode,
-  type GanetiErrorName,
-} from './ganeti-errors.js';
+import { checkErrorArgs, isGanetiErrorName, type ErrorCode, type GanetiErrorName } from './ganeti-errors.js';
 
 /** The wire form of a Ganeti error: `[ClassName, [args...]]`. */
 export type WireError = [className: string, args: unknown[]];
@@ -59,12 +54,7 @@ export class GanetiError extends Error {
    * - anything else gives RequestError quoting the value.
    */
   static fromWire(value: unknown): GanetiError {
-    if (
-      Array.isArray(value) &&
-      value.length === 2 &&
-      typeof value[0] === 'string' &&
-      Array.isArray(value[1])
-    ) {
+    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && Array.isArray(value[1])) {
       const [name, args] = value as [string, unknown[]];
       if (isGanetiErrorName(name)) return createGanetiError(name, args);
       return new GanetiError(name, args);
@@ -192,15 +182,55 @@ export class JobQueueFull extends GanetiError {
 }
 
 for (const cls of [
-  GenericError, LockError, PidFileLockError, HypervisorError, ProgrammerError, BlockDeviceError,
-  ConfigurationError, ReservationError, RemoteError, SignatureError, ParameterError,
-  ResultValidationError, OpExecError, OpResultError, OpCodeUnknown, JobLost, JobFileCorrupted,
-  HooksFailure, UnitParseError, ParseError, TypeEnforcementError, TagError, CommandError,
-  StorageError, InotifyError, JobQueueError, JobQueueDrainError, ConfdMagicError, ConfdClientError,
-  UdpDataSizeError, NoCtypesError, IPAddressError, LuxiError, QueryFilterParseError, RapiTestResult,
-  FileStoragePathError, HotplugError, AddressPoolError, OpRetryNotSupportedError,
-  DeviceCreationError, JobCanceled, SshUpdateError, OpPrereqError, ConfigVerifyError,
-  ConfigVersionMismatch, ResolverError, HooksAbort, X509CertError, JobQueueFull,
+  GenericError,
+  LockError,
+  PidFileLockError,
+  HypervisorError,
+  ProgrammerError,
+  BlockDeviceError,
+  ConfigurationError,
+  ReservationError,
+  RemoteError,
+  SignatureError,
+  ParameterError,
+  ResultValidationError,
+  OpExecError,
+  OpResultError,
+  OpCodeUnknown,
+  JobLost,
+  JobFileCorrupted,
+  HooksFailure,
+  UnitParseError,
+  ParseError,
+  TypeEnforcementError,
+  TagError,
+  CommandError,
+  StorageError,
+  InotifyError,
+  JobQueueError,
+  JobQueueDrainError,
+  ConfdMagicError,
+  ConfdClientError,
+  UdpDataSizeError,
+  NoCtypesError,
+  IPAddressError,
+  LuxiError,
+  QueryFilterParseError,
+  RapiTestResult,
+  FileStoragePathError,
+  HotplugError,
+  AddressPoolError,
+  OpRetryNotSupportedError,
+  DeviceCreationError,
+  JobCanceled,
+  SshUpdateError,
+  OpPrereqError,
+  ConfigVerifyError,
+  ConfigVersionMismatch,
+  ResolverError,
+  HooksAbort,
+  X509CertError,
+  JobQueueFull,
 ]) {
   register(cls.name as GanetiErrorName, cls);
 }

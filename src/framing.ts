@@ -102,10 +102,7 @@ export class FrameDecoder {
       const rest = chunk.length - start;
       if (this.#tooLarge(this.#pendingBytes + rest)) return messages;
       // A short tail of a big chunk is copied so the big chunk is not kept alive by it.
-      const tail =
-        rest < COPY_REMAINDER_BELOW && chunk.length > 4 * rest
-          ? Buffer.from(chunk.subarray(start))
-          : chunk.subarray(start);
+      const tail = rest < COPY_REMAINDER_BELOW && chunk.length > 4 * rest ? Buffer.from(chunk.subarray(start)) : chunk.subarray(start);
       this.#pending.push(tail);
       this.#pendingBytes += rest;
     }

@@ -118,10 +118,7 @@ function fitsKind(kind: ArgKind, value: unknown): boolean {
     case ArgKind.strings:
       return Array.isArray(value) && value.every((v) => typeof v === 'string');
     case ArgKind.hookResults:
-      return (
-        Array.isArray(value) &&
-        value.every((t) => Array.isArray(t) && t.length === 3 && t.every((s) => typeof s === 'string'))
-      );
+      return Array.isArray(value) && value.every((t) => Array.isArray(t) && t.length === 3 && t.every((s) => typeof s === 'string'));
   }
 }
 

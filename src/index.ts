@@ -12,16 +12,65 @@ export { MsgKeys, strOfKey, buildCall, parseCall, buildResponse, decodeResponse,
 export type { Call, MsgKey, Response } from './message.js';
 // Errors
 export {
-  GanetiError, MessageError, createGanetiError, toGanetiError,
-  GenericError, LockError, PidFileLockError, HypervisorError, ProgrammerError, BlockDeviceError,
-  ConfigurationError, ConfigVerifyError, ConfigVersionMismatch, ReservationError, RemoteError,
-  SignatureError, ParameterError, ResultValidationError, OpPrereqError, OpExecError, OpResultError,
-  OpCodeUnknown, JobLost, JobFileCorrupted, ResolverError, HooksFailure, HooksAbort, UnitParseError,
-  ParseError, TypeEnforcementError, X509CertError, TagError, CommandError, StorageError, InotifyError,
-  JobQueueError, JobQueueDrainError, JobQueueFull, ConfdMagicError, ConfdClientError, UdpDataSizeError,
-  NoCtypesError, IPAddressError, LuxiError, QueryFilterParseError, RapiTestResult, FileStoragePathError,
-  HotplugError, AddressPoolError, OpRetryNotSupportedError, DeviceCreationError, JobCanceled, SshUpdateError,
-  ProtocolError, ConnectionClosedError, TimeoutError, RequestError, NoMasterError, PermissionError,
+  GanetiError,
+  MessageError,
+  createGanetiError,
+  toGanetiError,
+  GenericError,
+  LockError,
+  PidFileLockError,
+  HypervisorError,
+  ProgrammerError,
+  BlockDeviceError,
+  ConfigurationError,
+  ConfigVerifyError,
+  ConfigVersionMismatch,
+  ReservationError,
+  RemoteError,
+  SignatureError,
+  ParameterError,
+  ResultValidationError,
+  OpPrereqError,
+  OpExecError,
+  OpResultError,
+  OpCodeUnknown,
+  JobLost,
+  JobFileCorrupted,
+  ResolverError,
+  HooksFailure,
+  HooksAbort,
+  UnitParseError,
+  ParseError,
+  TypeEnforcementError,
+  X509CertError,
+  TagError,
+  CommandError,
+  StorageError,
+  InotifyError,
+  JobQueueError,
+  JobQueueDrainError,
+  JobQueueFull,
+  ConfdMagicError,
+  ConfdClientError,
+  UdpDataSizeError,
+  NoCtypesError,
+  IPAddressError,
+  LuxiError,
+  QueryFilterParseError,
+  RapiTestResult,
+  FileStoragePathError,
+  HotplugError,
+  AddressPoolError,
+  OpRetryNotSupportedError,
+  DeviceCreationError,
+  JobCanceled,
+  SshUpdateError,
+  ProtocolError,
+  ConnectionClosedError,
+  TimeoutError,
+  RequestError,
+  NoMasterError,
+  PermissionError,
   ErrorCodes,
 } from './errors.js';
 export type { WireError, ProtocolErrorCode } from './errors.js';
@@ -29,9 +78,16 @@ export { GANETI_ERROR_SHAPES, PYTHON_ONLY_ERROR_NAMES, ECODES, ArgKind, checkErr
 export type { GanetiErrorName, ErrorCode } from './ganeti-errors.js';
 // Defaults and logging
 export {
-  DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_CONNECT_RETRY_DELAY_MS, DEFAULT_IDLE_TIMEOUT_MS,
-  DEFAULT_SEND_TIMEOUT_MS, DEFAULT_BACKLOG, DEFAULT_SOCKET_MODE, DEFAULT_MAX_CONNECTIONS,
-  DEFAULT_MAX_CONNECTIONS_PER_USER, DEFAULT_CLOSE_GRACE_MS,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_CONNECT_RETRY_DELAY_MS,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_SEND_TIMEOUT_MS,
+  DEFAULT_BACKLOG,
+  DEFAULT_SOCKET_MODE,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_CONNECTIONS_PER_USER,
+  DEFAULT_CLOSE_GRACE_MS,
 } from './defaults.js';
 export { silentLogger, redactSecrets, SECRET_KEYS } from './logger.js';
 export type { Logger, LogFn } from './logger.js';
@@ -50,8 +106,15 @@ export { echoHandler } from './dispatch/handler.js';
 export type { Handler, RequestContext } from './dispatch/handler.js';
 // Luxi
 export {
-  LUXI_METHODS, LUXI_METHOD_TABLE, LUXI_VERSION, LUXI_WFJC_TIMEOUT_SECONDS, JOB_NOTCHANGED,
-  decodeLuxiCall, encodeLuxiArgs, isLuxiMethod, defaultQuerySocket,
+  LUXI_METHODS,
+  LUXI_METHOD_TABLE,
+  LUXI_VERSION,
+  LUXI_WFJC_TIMEOUT_SECONDS,
+  JOB_NOTCHANGED,
+  decodeLuxiCall,
+  encodeLuxiArgs,
+  isLuxiMethod,
+  defaultQuerySocket,
 } from './protocols/luxi/methods.js';
 export type { LuxiCall, LuxiMethodSpec, LuxiMethodTable, LuxiParams, LuxiResult } from './protocols/luxi/methods.js';
 export { LuxiParseError, QUERY_RESOURCES, TAG_KINDS } from './protocols/luxi/decode.js';
@@ -65,26 +128,63 @@ export { RESULT_STATUS, cellValue, queryRecords, rowsToRecords } from './protoco
 export type { BadCellPolicy, QueryRecordsOptions } from './protocols/luxi/query-result.js';
 export { JOB_STATUSES } from './protocols/luxi/types.js';
 export type {
-  JobId, QueryFilter, QueryResource, FieldKind, FieldDefinition, ResultStatus, QueryCell, QueryResult,
-  QueryFieldsResult, OpCode, JobStatus, JobLogEntry, JobChange, SubmitManyResult, LuxiImplementation, LuxiMethod,
+  JobId,
+  QueryFilter,
+  QueryResource,
+  FieldKind,
+  FieldDefinition,
+  ResultStatus,
+  QueryCell,
+  QueryResult,
+  QueryFieldsResult,
+  OpCode,
+  JobStatus,
+  JobLogEntry,
+  JobChange,
+  SubmitManyResult,
+  LuxiImplementation,
+  LuxiMethod,
 } from './protocols/luxi/types.js';
 // RPC
 export {
-  createRpcHandler, rpcMethod, rpcMethodOfArity, echoMethod,
+  createRpcHandler,
+  rpcMethod,
+  rpcMethodOfArity,
+  echoMethod,
 } from './protocols/rpc/handler.js';
 export type { RpcMethod, RpcRequest, RpcHandlerOptions, ArgsOf } from './protocols/rpc/handler.js';
 export {
-  RpcInputError, readString, readBool, readInt, readInteger, readDouble, readAny, readList, readMaybe, arityErrorText,
+  RpcInputError,
+  readString,
+  readBool,
+  readInt,
+  readInteger,
+  readDouble,
+  readAny,
+  readList,
+  readMaybe,
+  arityErrorText,
 } from './protocols/rpc/readers.js';
 export type { RpcArgReader } from './protocols/rpc/readers.js';
 export { RpcClient } from './protocols/rpc/client.js';
 export type { RpcClientOptions } from './protocols/rpc/client.js';
 export {
-  WConfdClient, WCONFD_METHODS, WCONFD_SOCKET_MODE, DEFAULT_WCONFD_CONNECT_TIMEOUT_MS, DEFAULT_WCONFD_REQUEST_TIMEOUT_MS,
-  defaultWConfdSocketPath, isWConfdMethod,
+  WConfdClient,
+  WCONFD_METHODS,
+  WCONFD_SOCKET_MODE,
+  DEFAULT_WCONFD_CONNECT_TIMEOUT_MS,
+  DEFAULT_WCONFD_REQUEST_TIMEOUT_MS,
+  defaultWConfdSocketPath,
+  isWConfdMethod,
 } from './protocols/rpc/wconfd.js';
 export type {
-  WConfdMethodName, WConfdClientOptions, ClientId, LockOwnership, LockRequest, LockLevel, ConfigData,
+  WConfdMethodName,
+  WConfdClientOptions,
+  ClientId,
+  LockOwnership,
+  LockRequest,
+  LockLevel,
+  ConfigData,
 } from './protocols/rpc/wconfd.js';
 // Pipes and handoff
 export { openPipePair, childStdioStreams, processStdioStreams } from './transport/pipe.js';
@@ -92,7 +192,13 @@ export type { PipeEnd, PipePairOptions } from './transport/pipe.js';
 export { HANDOFF_MESSAGE_TYPE, sendSocket, onHandedOffSocket, receiveSocket } from './transport/handoff.js';
 export type { HandoffMessage, HandedOffSocket, ReceiveSocketOptions } from './transport/handoff.js';
 export {
-  DEFAULT_JOB_PIPE_TIMEOUT_MS, pipeClient, spawnWithClient, stdioClient, flushAndClose, handOffClient, receiveHandedOffClient,
+  DEFAULT_JOB_PIPE_TIMEOUT_MS,
+  pipeClient,
+  spawnWithClient,
+  stdioClient,
+  flushAndClose,
+  handOffClient,
+  receiveHandedOffClient,
 } from './protocols/rpc/process-clients.js';
 export type { PipeClientOptions, SpawnWithClientOptions, ReceiveClientOptions } from './protocols/rpc/process-clients.js';
 // Proxy and diagnostics
@@ -102,15 +208,31 @@ export { ExchangeOutcome } from './proxy/exchange.js';
 export type { ProxyExchange } from './proxy/exchange.js';
 export { DiagnosticsChannelNames, diagnosticsChannels } from './diagnostics.js';
 export type {
-  DiagnosticsChannelName, ServerConnectMessage, ServerRequestMessage, ServerResponseMessage, ServerErrorMessage,
-  ClientConnectMessage, ClientRequestMessage, ClientResponseMessage,
+  DiagnosticsChannelName,
+  ServerConnectMessage,
+  ServerRequestMessage,
+  ServerResponseMessage,
+  ServerErrorMessage,
+  ClientConnectMessage,
+  ClientRequestMessage,
+  ClientResponseMessage,
 } from './diagnostics.js';
 // Demo
 export { DemoLuxid } from './demo/luxid.js';
 export type { DemoLuxidOptions } from './demo/luxid.js';
 export { sampleCluster, loadCluster } from './demo/cluster.js';
 export type {
-  ClusterData, NodeData, NodeLive, GroupData, InstanceData, DiskData, NicData, NetworkData, FilterData, IPolicy, ISpec,
+  ClusterData,
+  NodeData,
+  NodeLive,
+  GroupData,
+  InstanceData,
+  DiskData,
+  NicData,
+  NetworkData,
+  FilterData,
+  IPolicy,
+  ISpec,
 } from './demo/cluster.js';
 export { JobQueue, DEFAULT_OP_DURATION_MS, DEFAULT_START_DELAY_MS } from './demo/jobs.js';
 export type { JobQueueOptions, JobTimers, Job, QueuedOp } from './demo/jobs.js';

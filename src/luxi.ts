@@ -7,8 +7,15 @@
  * @module ganeti-uds/luxi
  */
 export {
-  LUXI_METHODS, LUXI_METHOD_TABLE, LUXI_VERSION, LUXI_WFJC_TIMEOUT_SECONDS, JOB_NOTCHANGED,
-  decodeLuxiCall, encodeLuxiArgs, isLuxiMethod, defaultQuerySocket,
+  LUXI_METHODS,
+  LUXI_METHOD_TABLE,
+  LUXI_VERSION,
+  LUXI_WFJC_TIMEOUT_SECONDS,
+  JOB_NOTCHANGED,
+  decodeLuxiCall,
+  encodeLuxiArgs,
+  isLuxiMethod,
+  defaultQuerySocket,
 } from './protocols/luxi/methods.js';
 export type { LuxiCall, LuxiMethodSpec, LuxiMethodTable, LuxiParams, LuxiResult } from './protocols/luxi/methods.js';
 export { LuxiParseError, QUERY_RESOURCES, TAG_KINDS } from './protocols/luxi/decode.js';
@@ -22,6 +29,20 @@ export { RESULT_STATUS, cellValue, queryRecords, rowsToRecords } from './protoco
 export type { BadCellPolicy, QueryRecordsOptions } from './protocols/luxi/query-result.js';
 export { JOB_STATUSES } from './protocols/luxi/types.js';
 export type {
-  JobId, QueryFilter, QueryResource, FieldKind, FieldDefinition, ResultStatus, QueryCell, QueryResult,
-  QueryFieldsResult, OpCode, JobStatus, JobLogEntry, JobChange, SubmitManyResult, LuxiImplementation, LuxiMethod,
+  JobId,
+  QueryFilter,
+  QueryResource,
+  FieldKind,
+  FieldDefinition,
+  ResultStatus,
+  QueryCell,
+  QueryResult,
+  QueryFieldsResult,
+  OpCode,
+  JobStatus,
+  JobLogEntry,
+  JobChange,
+  SubmitManyResult,
+  LuxiImplementation,
+  LuxiMethod,
 } from './protocols/luxi/types.js';

@@ -73,7 +73,9 @@ test('a retrying connect succeeds once the daemon comes up', { timeout: 10_000 }
   await listening;
 });
 
-test('a call without an answer within requestTimeoutMs fails with TimeoutError and drops the connection', { timeout: 10_000 }, async (t) => {
+test('a call without an answer within requestTimeoutMs fails with TimeoutError and drops the connection', {
+  timeout: 10_000,
+}, async (t) => {
   const path = await slowServer(t, 60_000);
   const c = await connectClient(path, { requestTimeoutMs: 100 });
   t.after(() => c.destroy());

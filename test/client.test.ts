@@ -125,9 +125,7 @@ test('a malformed answer fails the call with Ganeti text and drops the connectio
 });
 
 test('a server error does not close the client', { timeout: 10_000 }, async (t) => {
-  const path = await rawServer(t, (s) =>
-    s.on('data', () => s.write('{"success":false,"result":["JobLost",["gone"]]}\x03')),
-  );
+  const path = await rawServer(t, (s) => s.on('data', () => s.write('{"success":false,"result":["JobLost",["gone"]]}\x03')));
   const c = await open(t, path);
   await assert.rejects(c.call('a', []), (err: unknown) => err instanceof MessageError && err.name === 'JobLost');
   await assert.rejects(c.call('b', []), { name: 'JobLost' });

@@ -34,9 +34,12 @@ test('encodes a lone surrogate as an escape rather than invalid UTF-8', () => {
 });
 
 test('never writes a byte above 0x7f or the terminator 0x03', () => {
-  const text = encodeJson({ 'ké': ['ă', '\u0003', '😀', 'ÿ'] });
+  const text = encodeJson({ ké: ['ă', '\u0003', '😀', 'ÿ'] });
   const bytes = Buffer.from(text, 'utf8');
-  assert.ok(bytes.every((b) => b < 0x80 && b !== 0x03), text);
+  assert.ok(
+    bytes.every((b) => b < 0x80 && b !== 0x03),
+    text,
+  );
   assert.equal(text, '{"k\\u00e9":["\\u0103","\\u0003","\\ud83d\\ude00","\\u00ff"]}');
 });
 
@@ -143,7 +146,8 @@ function expectedAfterRoundTrip(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(expectedAfterRoundTrip);
   if (v !== null && typeof v === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) Object.defineProperty(out, k, { value: expectedAfterRoundTrip(x), enumerable: true, writable: true, configurable: true });
+    for (const [k, x] of Object.entries(v))
+      Object.defineProperty(out, k, { value: expectedAfterRoundTrip(x), enumerable: true, writable: true, configurable: true });
     return out;
   }
   return v;
@@ -155,10 +159,7 @@ test('reads an integral double beyond 2^53 back as the exact bigint it denotes',
 });
 
 test('round-trips any JSON value, big integers and Unicode strings included', () => {
-  const bigOutsideSafe = fc.oneof(
-    fc.bigInt({ min: 2n ** 53n, max: 2n ** 200n }),
-    fc.bigInt({ min: -(2n ** 200n), max: -(2n ** 53n) }),
-  );
+  const bigOutsideSafe = fc.oneof(fc.bigInt({ min: 2n ** 53n, max: 2n ** 200n }), fc.bigInt({ min: -(2n ** 200n), max: -(2n ** 53n) }));
   const { value } = fc.letrec((tie) => ({
     value: fc.oneof(
       { depthSize: 'small' },

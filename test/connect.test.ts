@@ -44,7 +44,6 @@ test('maps connect errnos to errors that name the path and the fix', () => {
   }
 });
 
-
 test('connecting to a stale socket file gives NoMasterError naming the path', { timeout: 10_000 }, async (t) => {
   const dir = tempDir(t);
   const path = join(dir, 'stale.sock');
@@ -70,7 +69,10 @@ test('connecting to a regular file says it is not a socket', { timeout: 10_000 }
   });
 });
 
-test('connecting without permission gives PermissionError', { timeout: 10_000, skip: process.getuid?.() === 0 ? 'root bypasses file modes' : false }, async (t) => {
+test('connecting without permission gives PermissionError', {
+  timeout: 10_000,
+  skip: process.getuid?.() === 0 ? 'root bypasses file modes' : false,
+}, async (t) => {
   const path = tempSocketPath(t);
   const server = net.createServer();
   await new Promise<void>((r) => server.listen(path, r));

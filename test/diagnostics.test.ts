@@ -78,10 +78,13 @@ test('server channels see the connection, each request, its answer and failures'
   assert.equal(connects.length, 1);
   const connectionId = connects[0]?.connectionId;
   assert.equal(typeof connectionId, 'number');
-  assert.deepEqual(requests.map((r) => [r.connectionId, r.method, r.args]), [
-    [connectionId, 'Echo', [1, 'a']],
-    [connectionId, 'Fail', []],
-  ]);
+  assert.deepEqual(
+    requests.map((r) => [r.connectionId, r.method, r.args]),
+    [
+      [connectionId, 'Echo', [1, 'a']],
+      [connectionId, 'Fail', []],
+    ],
+  );
   assert.deepEqual(requests[0]?.input, { method: 'Echo', args: [1, 'a'] });
   assert.equal(responses.length, 2);
   assert.equal(responses[0]?.request, requests[0]);
@@ -90,7 +93,10 @@ test('server channels see the connection, each request, its answer and failures'
   assert.ok((responses[0]?.durationMs ?? -1) >= 0);
   assert.equal(responses[1]?.success, false);
   assert.ok(responses[1]?.error instanceof OpPrereqError);
-  assert.deepEqual(errors.map((e) => e.phase), ['exec', 'parse']);
+  assert.deepEqual(
+    errors.map((e) => e.phase),
+    ['exec', 'parse'],
+  );
   assert.equal(errors[0]?.request, requests[1]);
   assert.match(String((errors[1]?.error as Error).message), /unknown method Bad/);
   assert.equal(errors[1]?.request, undefined);
@@ -106,16 +112,25 @@ test('client channels see the connection, each call and how it settled', { timeo
   assert.equal(ok.status, 'fulfilled');
   assert.equal(failed.status, 'rejected');
 
-  assert.deepEqual(connects.map((c) => c.path), [path]);
+  assert.deepEqual(
+    connects.map((c) => c.path),
+    [path],
+  );
   assert.equal(connects[0]?.client, client);
-  assert.deepEqual(requests.map((r) => [r.method, r.args, r.client === client]), [
-    ['Echo', ['x'], true],
-    ['Fail', [], true],
-  ]);
-  assert.deepEqual(responses.map((r) => [r.request.method, r.success]), [
-    ['Echo', true],
-    ['Fail', false],
-  ]);
+  assert.deepEqual(
+    requests.map((r) => [r.method, r.args, r.client === client]),
+    [
+      ['Echo', ['x'], true],
+      ['Fail', [], true],
+    ],
+  );
+  assert.deepEqual(
+    responses.map((r) => [r.request.method, r.success]),
+    [
+      ['Echo', true],
+      ['Fail', false],
+    ],
+  );
   assert.deepEqual(responses[0]?.result, ['x']);
   assert.ok(responses[1]?.error instanceof OpPrereqError);
 });

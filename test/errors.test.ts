@@ -2,9 +2,25 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import * as errors from '../src/errors.js';
 import {
-  ConfigVerifyError, ConfigVersionMismatch, ConnectionClosedError, ErrorCodes, GanetiError, GenericError, HooksAbort,
-  JobQueueFull, MessageError, NoMasterError, OpPrereqError, PermissionError, ProtocolError, RequestError,
-  ResolverError, TimeoutError, X509CertError, createGanetiError, toGanetiError,
+  ConfigVerifyError,
+  ConfigVersionMismatch,
+  ConnectionClosedError,
+  ErrorCodes,
+  GanetiError,
+  GenericError,
+  HooksAbort,
+  JobQueueFull,
+  MessageError,
+  NoMasterError,
+  OpPrereqError,
+  PermissionError,
+  ProtocolError,
+  RequestError,
+  ResolverError,
+  TimeoutError,
+  X509CertError,
+  createGanetiError,
+  toGanetiError,
 } from '../src/errors.js';
 import { ArgKind, GANETI_ERROR_SHAPES, isGanetiErrorName, type GanetiErrorName } from '../src/ganeti-errors.js';
 import { buildResponse, parseResponse } from '../src/message.js';
@@ -38,18 +54,21 @@ test('round-trips every error class through toWire, the wire and fromWire', () =
     const wire = original.toWire();
     assert.deepEqual(wire, [name, args], name);
     const response = buildResponse(false, wire);
-    assert.throws(() => parseResponse(response), (err: unknown) => {
-      assert.ok(err instanceof (classOf(name) as new () => Error), `${name}: ${String(err)}`);
-      assert.ok(err instanceof GanetiError);
-      const e = err as GanetiError;
-      assert.equal(e.name, name);
-      assert.equal(e.className, name);
-      assert.deepEqual(e.args, args);
-      assert.deepEqual(e.toWire(), wire);
-      assert.equal(e.message, original.message);
-      assert.ok(String(e).startsWith(`${name}: `) || args.length === 0 || e.message === '', `${name}: ${String(e)}`);
-      return true;
-    });
+    assert.throws(
+      () => parseResponse(response),
+      (err: unknown) => {
+        assert.ok(err instanceof (classOf(name) as new () => Error), `${name}: ${String(err)}`);
+        assert.ok(err instanceof GanetiError);
+        const e = err as GanetiError;
+        assert.equal(e.name, name);
+        assert.equal(e.className, name);
+        assert.deepEqual(e.args, args);
+        assert.deepEqual(e.toWire(), wire);
+        assert.equal(e.message, original.message);
+        assert.ok(String(e).startsWith(`${name}: `) || args.length === 0 || e.message === '', `${name}: ${String(e)}`);
+        return true;
+      },
+    );
   }
 });
 
@@ -69,7 +88,10 @@ test('builds the multi-argument classes with their wire arities', () => {
     [new OpPrereqError('fake failure', 'wrong_input'), ['OpPrereqError', ['fake failure', 'wrong_input']]],
     [new ConfigVerifyError('bad config', ['e1', 'e2']), ['ConfigVerifyError', ['bad config', ['e1', 'e2']]]],
     [new ConfigVersionMismatch(3000000, 2160000), ['ConfigVersionMismatch', [3000000, 2160000]]],
-    [new ResolverError('host.example', 2, 'Name or service not known'), ['ResolverError', ['host.example', 2, 'Name or service not known']]],
+    [
+      new ResolverError('host.example', 2, 'Name or service not known'),
+      ['ResolverError', ['host.example', 2, 'Name or service not known']],
+    ],
     [new HooksAbort([['n1', 's1', 'out']]), ['HooksAbort', [[['n1', 's1', 'out']]]]],
     [new X509CertError('/etc/cert.pem', 'expired'), ['X509CertError', ['/etc/cert.pem', 'expired']]],
     [new JobQueueFull(), ['JobQueueFull', []]],

@@ -10,7 +10,10 @@ test('parses every JSON shape like JSON.parse when nothing needs exactness', () 
 
 test('returns integers beyond the safe range as bigint and safe ones as number', () => {
   assert.deepEqual(parseExactJson('[9007199254740991,9007199254740992,-9007199254740992,1795548371267646000]'), [
-    9007199254740991, 9007199254740992n, -9007199254740992n, 1795548371267646000n,
+    9007199254740991,
+    9007199254740992n,
+    -9007199254740992n,
+    1795548371267646000n,
   ]);
 });
 
@@ -38,13 +41,16 @@ test('reports the position of a syntax error', () => {
     ['[-]', /Expected a digit/, 2],
   ];
   for (const [text, message, position] of cases) {
-    assert.throws(() => parseExactJson(text), (err: unknown) => {
-      assert.ok(err instanceof JsonSyntaxError, text);
-      assert.ok(err instanceof SyntaxError);
-      assert.match(err.message, message, text);
-      assert.equal(err.position, position, `${text}: ${err.message}`);
-      return true;
-    });
+    assert.throws(
+      () => parseExactJson(text),
+      (err: unknown) => {
+        assert.ok(err instanceof JsonSyntaxError, text);
+        assert.ok(err instanceof SyntaxError);
+        assert.match(err.message, message, text);
+        assert.equal(err.position, position, `${text}: ${err.message}`);
+        return true;
+      },
+    );
   }
 });
 
@@ -56,10 +62,7 @@ test('refuses a number that overflows a double', () => {
 
 test('writes bigint as exact digits and everything else like JSON.stringify', () => {
   const value = { n: 2n ** 64n, a: [1, 'x', true, null, undefined, -3n], d: new Date(0), skip: undefined, f: () => 1 };
-  assert.equal(
-    stringifyExactJson(value),
-    '{"n":18446744073709551616,"a":[1,"x",true,null,null,-3],"d":"1970-01-01T00:00:00.000Z"}',
-  );
+  assert.equal(stringifyExactJson(value), '{"n":18446744073709551616,"a":[1,"x",true,null,null,-3],"d":"1970-01-01T00:00:00.000Z"}');
   assert.equal(stringifyExactJson(undefined), undefined);
 });
 

@@ -49,21 +49,28 @@ test('parses a stream fed one byte at a time', () => {
 test('parses random messages cut into random chunk sizes', () => {
   const message = fc.uint8Array({ maxLength: 40 }).map((a) => Buffer.from(a.filter((b) => b !== EOM)));
   fc.assert(
-    fc.property(fc.array(message, { maxLength: 12 }), fc.array(fc.integer({ min: 1, max: 17 }), { minLength: 1, maxLength: 20 }), (messages, sizes) => {
-      const stream = Buffer.concat(messages.map((m) => encodeFrame(m)));
-      const chunks: Buffer[] = [];
-      let pos = 0;
-      for (let k = 0; pos < stream.length; k++) {
-        const size = sizes[k % sizes.length] as number;
-        chunks.push(stream.subarray(pos, pos + size));
-        pos += size;
-      }
-      const d = new FrameDecoder();
-      const got: Buffer[] = [];
-      for (const c of chunks) got.push(...d.push(c));
-      assert.deepEqual(got.map((b) => b.toString('hex')), messages.map((b) => b.toString('hex')));
-      assert.equal(d.pendingBytes, 0);
-    }),
+    fc.property(
+      fc.array(message, { maxLength: 12 }),
+      fc.array(fc.integer({ min: 1, max: 17 }), { minLength: 1, maxLength: 20 }),
+      (messages, sizes) => {
+        const stream = Buffer.concat(messages.map((m) => encodeFrame(m)));
+        const chunks: Buffer[] = [];
+        let pos = 0;
+        for (let k = 0; pos < stream.length; k++) {
+          const size = sizes[k % sizes.length] as number;
+          chunks.push(stream.subarray(pos, pos + size));
+          pos += size;
+        }
+        const d = new FrameDecoder();
+        const got: Buffer[] = [];
+        for (const c of chunks) got.push(...d.push(c));
+        assert.deepEqual(
+          got.map((b) => b.toString('hex')),
+          messages.map((b) => b.toString('hex')),
+        );
+        assert.equal(d.pendingBytes, 0);
+      },
+    ),
     { numRuns: 300 },
   );
 });

@@ -4,21 +4,54 @@ import { ArgKind, ECODES, GANETI_ERROR_SHAPES, PYTHON_ONLY_ERROR_NAMES, checkErr
 
 // Errors.hs (Ganeti 3.0) lists these 43; spec §2.2.
 const HASKELL_NAMES = [
-  'GenericError', 'LockError', 'PidFileLockError', 'HypervisorError', 'ProgrammerError', 'BlockDeviceError',
-  'ConfigurationError', 'ConfigVerifyError', 'ConfigVersionMismatch', 'ReservationError', 'RemoteError',
-  'SignatureError', 'ParameterError', 'ResultValidationError', 'OpPrereqError', 'OpExecError', 'OpResultError',
-  'OpCodeUnknown', 'JobLost', 'JobFileCorrupted', 'ResolverError', 'HooksFailure', 'HooksAbort', 'UnitParseError',
-  'ParseError', 'TypeEnforcementError', 'X509CertError', 'TagError', 'CommandError', 'StorageError', 'InotifyError',
-  'JobQueueError', 'JobQueueDrainError', 'JobQueueFull', 'ConfdMagicError', 'ConfdClientError', 'UdpDataSizeError',
-  'NoCtypesError', 'IPAddressError', 'LuxiError', 'QueryFilterParseError', 'RapiTestResult', 'FileStoragePathError',
+  'GenericError',
+  'LockError',
+  'PidFileLockError',
+  'HypervisorError',
+  'ProgrammerError',
+  'BlockDeviceError',
+  'ConfigurationError',
+  'ConfigVerifyError',
+  'ConfigVersionMismatch',
+  'ReservationError',
+  'RemoteError',
+  'SignatureError',
+  'ParameterError',
+  'ResultValidationError',
+  'OpPrereqError',
+  'OpExecError',
+  'OpResultError',
+  'OpCodeUnknown',
+  'JobLost',
+  'JobFileCorrupted',
+  'ResolverError',
+  'HooksFailure',
+  'HooksAbort',
+  'UnitParseError',
+  'ParseError',
+  'TypeEnforcementError',
+  'X509CertError',
+  'TagError',
+  'CommandError',
+  'StorageError',
+  'InotifyError',
+  'JobQueueError',
+  'JobQueueDrainError',
+  'JobQueueFull',
+  'ConfdMagicError',
+  'ConfdClientError',
+  'UdpDataSizeError',
+  'NoCtypesError',
+  'IPAddressError',
+  'LuxiError',
+  'QueryFilterParseError',
+  'RapiTestResult',
+  'FileStoragePathError',
 ];
 
 test('knows the 43 Haskell classes plus the 6 Python-only ones', () => {
   assert.equal(HASKELL_NAMES.length, 43);
-  assert.deepEqual(
-    Object.keys(GANETI_ERROR_SHAPES).sort(),
-    [...HASKELL_NAMES, ...PYTHON_ONLY_ERROR_NAMES].sort(),
-  );
+  assert.deepEqual(Object.keys(GANETI_ERROR_SHAPES).sort(), [...HASKELL_NAMES, ...PYTHON_ONLY_ERROR_NAMES].sort());
   assert.equal(PYTHON_ONLY_ERROR_NAMES.length, 6);
 });
 
@@ -35,14 +68,36 @@ test('gives the multi-argument classes the shapes of spec §2.2', () => {
 });
 
 test('lists the ten OpPrereqError codes', () => {
-  assert.deepEqual([...ECODES], [
-    'resolver_error', 'insufficient_resources', 'temp_insufficient_resources', 'wrong_input', 'wrong_state',
-    'unknown_entity', 'already_exists', 'resource_not_unique', 'internal_error', 'environment_error',
-  ]);
+  assert.deepEqual(
+    [...ECODES],
+    [
+      'resolver_error',
+      'insufficient_resources',
+      'temp_insufficient_resources',
+      'wrong_input',
+      'wrong_state',
+      'unknown_entity',
+      'already_exists',
+      'resource_not_unique',
+      'internal_error',
+      'environment_error',
+    ],
+  );
 });
 
 test('recognises class names exactly, as Python GetErrorClass does', () => {
-  for (const name of ['', '.', '-', 'ECODE_INVAL', 'NoErrorClassName', 'Exception', 'genericerror', 'toString', '__proto__', 'constructor']) {
+  for (const name of [
+    '',
+    '.',
+    '-',
+    'ECODE_INVAL',
+    'NoErrorClassName',
+    'Exception',
+    'genericerror',
+    'toString',
+    '__proto__',
+    'constructor',
+  ]) {
     assert.equal(isGanetiErrorName(name), false, JSON.stringify(name));
   }
   assert.equal(isGanetiErrorName('GenericError'), true);

@@ -13,7 +13,9 @@ function slowEcho(delayMs: number) {
   };
 }
 
-test('close answers a request in flight within the grace period, removes the socket and refuses new connections', { timeout: 10_000 }, async (t) => {
+test('close answers a request in flight within the grace period, removes the socket and refuses new connections', {
+  timeout: 10_000,
+}, async (t) => {
   const path = tempSocketPath(t);
   const server = createServer(slowEcho(100));
   await server.listen(path);

@@ -92,7 +92,12 @@ test('a failing request on one connection leaves other connections unaffected', 
   const path = await setup(t, handler);
   const a = await open(t, path);
   const b = await open(t, path);
-  const results = await Promise.allSettled([a.call('throwSync', []), b.call('echo', ['b1']), a.call('nope', ['a2']), b.call('rejectAsync', [])]);
+  const results = await Promise.allSettled([
+    a.call('throwSync', []),
+    b.call('echo', ['b1']),
+    a.call('nope', ['a2']),
+    b.call('rejectAsync', []),
+  ]);
   assert.equal(results[0].status, 'rejected');
   assert.deepEqual(results[1], { status: 'fulfilled', value: ['b1'] });
   assert.deepEqual(results[2], { status: 'fulfilled', value: ['a2'] });

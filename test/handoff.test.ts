@@ -56,7 +56,9 @@ function readAnswers(socket: net.Socket, count: number): Promise<unknown[]> {
   });
 }
 
-test('a connection handed to a forked child loses nothing: pipelined requests buffered in the parent are answered there, in order', { timeout: 10_000 }, async (t) => {
+test('a connection handed to a forked child loses nothing: pipelined requests buffered in the parent are answered there, in order', {
+  timeout: 10_000,
+}, async (t) => {
   const child = forkChild(t);
   const path = await startHandingServer(t, child);
   const socket = net.createConnection(path);

@@ -6,9 +6,10 @@ import { fileURLToPath } from 'node:url';
 
 // Compiled to build/test/imports.test.js, the sources are two levels up; a build placed
 // elsewhere is run from the repository root.
-const SRC = [resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src'), resolve('src')].find((dir) =>
-  existsSync(join(dir, 'framing.ts')),
-) ?? resolve('src');
+const SRC =
+  [resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src'), resolve('src')].find((dir) =>
+    existsSync(join(dir, 'framing.ts')),
+  ) ?? resolve('src');
 
 /** The stack, bottom first (STYLE.md §1): a module may import its own layer or lower ones. */
 const LAYERS: ReadonlyArray<readonly string[]> = [
@@ -53,9 +54,12 @@ function importsOf(text: string): string[] {
 }
 
 test('finds the import lines it checks', () => {
-  assert.deepEqual(importsOf(`import { a } from './x.js';\nimport type {\n  B,\n} from '../y/z.js';\nexport { c } from './c.js';\nimport './side.js';\nconst m = await import('./lazy.js');\nimport * as fs from 'node:fs';`), [
-    './x.js', '../y/z.js', './c.js', './side.js', './lazy.js',
-  ]);
+  assert.deepEqual(
+    importsOf(
+      `import { a } from './x.js';\nimport type {\n  B,\n} from '../y/z.js';\nexport { c } from './c.js';\nimport './side.js';\nconst m = await import('./lazy.js');\nimport * as fs from 'node:fs';`,
+    ),
+    ['./x.js', '../y/z.js', './c.js', './side.js', './lazy.js'],
+  );
   assert.equal(layerOf('transport/connect.ts'), 3);
   assert.equal(layerOf('framing.ts'), 0);
   assert.equal(layerOf('cli/serve.ts'), 7);
@@ -69,7 +73,9 @@ test('no module imports from a layer above its own', () => {
     const fromLayer = layerOf(from);
     if (fromLayer === undefined) continue; // index.ts and modules outside the stack
     for (const spec of importsOf(readFileSync(path, 'utf8'))) {
-      const target = relative(SRC, resolve(dirname(path), spec.replace(/\.js$/, '.ts'))).split('\\').join('/');
+      const target = relative(SRC, resolve(dirname(path), spec.replace(/\.js$/, '.ts')))
+        .split('\\')
+        .join('/');
       const toLayer = layerOf(target);
       checked++;
       if (toLayer !== undefined && toLayer > fromLayer && !ALLOWED.has(`${from} -> ${target}`)) {

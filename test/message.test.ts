@@ -29,10 +29,7 @@ test('keeps the wire keys verbatim', () => {
 
 test('builds a call byte for byte as Haskell buildCall does', () => {
   assert.equal(buildCall('QueryClusterInfo', []), '{"method":"QueryClusterInfo","args":[]}');
-  assert.equal(
-    buildCall('Query', ['node', ['name', 'mtotal'], null]),
-    '{"method":"Query","args":["node",["name","mtotal"],null]}',
-  );
+  assert.equal(buildCall('Query', ['node', ['name', 'mtotal'], null]), '{"method":"Query","args":["node",["name","mtotal"],null]}');
   assert.equal(buildCall('echo', ['hé', 1795548371267646000n]), '{"method":"echo","args":["h\\u00e9",1795548371267646000]}');
 });
 
@@ -64,12 +61,15 @@ test("names a missing key the way Ganeti's fromObj does", () => {
 });
 
 test('prefixes JSON failures of a call with "parsing top-level JSON message"', () => {
-  assert.throws(() => parseCall('{"method":'), (err: unknown) => {
-    assert.ok(err instanceof ProtocolError);
-    assert.match(err.message, /^parsing top-level JSON message: Invalid JSON: /);
-    assert.equal(err.code, ErrorCodes.invalidJson);
-    return true;
-  });
+  assert.throws(
+    () => parseCall('{"method":'),
+    (err: unknown) => {
+      assert.ok(err instanceof ProtocolError);
+      assert.match(err.message, /^parsing top-level JSON message: Invalid JSON: /);
+      assert.equal(err.code, ErrorCodes.invalidJson);
+      return true;
+    },
+  );
   assert.throws(() => parseCall('[1,2]'), protocolErrorWith('parsing top-level JSON message: expected a JSON object, got an array'));
   assert.throws(() => parseCall('"s"'), protocolErrorWith('parsing top-level JSON message: expected a JSON object, got string'));
   assert.throws(() => parseCall('null'), protocolErrorWith(/expected a JSON object/));
@@ -86,24 +86,30 @@ test('returns the result of a successful response', () => {
 });
 
 test('raises the Ganeti error of a failed response', () => {
-  assert.throws(() => parseResponse('{"success":false,"result":["OpPrereqError",["fake failure","wrong_input"]]}'), (err: unknown) => {
-    assert.ok(err instanceof OpPrereqError);
-    assert.equal(err.message, 'fake failure');
-    assert.equal(err.errCode, 'wrong_input');
-    assert.deepEqual(err.args, ['fake failure', 'wrong_input']);
-    return true;
-  });
+  assert.throws(
+    () => parseResponse('{"success":false,"result":["OpPrereqError",["fake failure","wrong_input"]]}'),
+    (err: unknown) => {
+      assert.ok(err instanceof OpPrereqError);
+      assert.equal(err.message, 'fake failure');
+      assert.equal(err.errCode, 'wrong_input');
+      assert.deepEqual(err.args, ['fake failure', 'wrong_input']);
+      return true;
+    },
+  );
 });
 
 test('raises RequestError for a plain-string failure', () => {
   const text = 'Failed to parse request: Unable to parse LUXI request method';
-  assert.throws(() => parseResponse(buildResponse(false, text)), (err: unknown) => {
-    assert.ok(err instanceof RequestError);
-    assert.equal(err.code, ErrorCodes.request);
-    assert.equal(err.result, text);
-    assert.equal(err.message, text);
-    return true;
-  });
+  assert.throws(
+    () => parseResponse(buildResponse(false, text)),
+    (err: unknown) => {
+      assert.ok(err instanceof RequestError);
+      assert.equal(err.code, ErrorCodes.request);
+      assert.equal(err.result, text);
+      assert.equal(err.message, text);
+      return true;
+    },
+  );
 });
 
 test('reports malformed responses with Ganeti parseResponse texts', () => {

@@ -84,7 +84,7 @@ function exited(child: ChildProcess): Promise<number | null> {
   });
 }
 
-test('the luxid <-> job process handshake runs over a real child\'s stdin/stdout', { timeout: 10_000 }, async (t) => {
+test("the luxid <-> job process handshake runs over a real child's stdin/stdout", { timeout: 10_000 }, async (t) => {
   const fixture = fileURLToPath(new URL('./fixtures/job-process.js', import.meta.url));
   const livelock = '/var/run/ganeti/livelocks/job_000123_1700000000.000';
   const { child, client } = spawnWithClient(process.execPath, [fixture, livelock], { stderr: 'pipe', client: { requestTimeoutMs: 5000 } });

@@ -7,7 +7,9 @@ import { FrameDecoder, encodeFrame } from '../src/framing.js';
 import { buildCall, buildResponse, parseCall, parseResponse } from '../src/message.js';
 
 const text = fc.string({ unit: 'binary', maxLength: 20 });
-const args = fc.array(fc.oneof(text, fc.integer(), fc.bigInt({ min: 2n ** 53n, max: 2n ** 80n }), fc.boolean(), fc.constant(null)), { maxLength: 6 });
+const args = fc.array(fc.oneof(text, fc.integer(), fc.bigInt({ min: 2n ** 53n, max: 2n ** 80n }), fc.boolean(), fc.constant(null)), {
+  maxLength: 6,
+});
 
 test('a stream of encoded calls, cut anywhere, decodes to the same calls', () => {
   fc.assert(
@@ -21,7 +23,10 @@ test('a stream of encoded calls, cut anywhere, decodes to the same calls', () =>
         for (const m of d.push(stream.subarray(prev, p))) got.push(parseCall(m));
         prev = p;
       }
-      assert.deepEqual(got, calls.map(([method, a]) => ({ method, args: a })));
+      assert.deepEqual(
+        got,
+        calls.map(([method, a]) => ({ method, args: a })),
+      );
     }),
     { numRuns: 300 },
   );

@@ -62,7 +62,10 @@ async function client(t: TestContext, path: string): Promise<Client> {
 }
 
 /** A raw upstream: records every byte received and answers each 0x03-ended frame with `reply(i)`. */
-async function startRawUpstream(t: TestContext, reply: (index: number) => Buffer | null): Promise<{ path: string; received: () => Buffer; sent: Buffer[]; ended: Promise<void> }> {
+async function startRawUpstream(
+  t: TestContext,
+  reply: (index: number) => Buffer | null,
+): Promise<{ path: string; received: () => Buffer; sent: Buffer[]; ended: Promise<void> }> {
   const path = tempSocketPath(t, 'raw.sock');
   const chunks: Buffer[] = [];
   const sent: Buffer[] = [];
@@ -159,7 +162,10 @@ test('pairs pipelined requests with their answers in order', { timeout: 10_000 }
   const c = await client(t, path);
   const count = 20;
   const results = await Promise.all(Array.from({ length: count }, (_, i) => c.call(`M${i}`, [i])));
-  assert.deepEqual(results, Array.from({ length: count }, (_, i) => [i]));
+  assert.deepEqual(
+    results,
+    Array.from({ length: count }, (_, i) => [i]),
+  );
   await rec.until(() => rec.exchanges.length === count);
   rec.exchanges.forEach((e, i) => {
     assert.equal(e.seq, i + 1);
@@ -186,7 +192,10 @@ test('reports a handler failure with its error class and keeps the connection us
   await rec.until(() => rec.exchanges.length === 2);
   assert.deepEqual(
     rec.exchanges.map((e) => [e.method, e.success, e.errorClass, e.errorMessage]),
-    [['Fail', false, 'OpPrereqError', 'Instance foo is down'], ['Ok', true, null, null]],
+    [
+      ['Fail', false, 'OpPrereqError', 'Instance foo is down'],
+      ['Ok', true, null, null],
+    ],
   );
 });
 
@@ -209,7 +218,10 @@ test('reports a parse failure as RequestError and closes the client when the dae
 
 test('redacts secret parameters in reported args but forwards them unchanged', { timeout: 10_000 }, async (t) => {
   const upstream = await startServer(t);
-  const args = [{ osparams_secret: { password: 'hunter2' }, name: 'inst1', disks: [{ osparams_private: 'p' }] }, { osparams_private_cluster: 1 }];
+  const args = [
+    { osparams_secret: { password: 'hunter2' }, name: 'inst1', disks: [{ osparams_private: 'p' }] },
+    { osparams_private_cluster: 1 },
+  ];
   const { path, rec } = await startProxy(t, upstream);
   const c = await client(t, path);
   assert.deepEqual(await c.call('OpInstanceCreate', args), args);
@@ -340,7 +352,10 @@ test('formats an exchange as one aligned text line', () => {
   assert.match(line, /^13:04:05\.067 {2}#3\.2 +OpX +1\.23 ms +27 B -> 4\.9 KiB +FAIL OpPrereqError: Instance foo is down$/);
   assert.ok(!line.includes('\x1b'), 'no colour unless asked');
   assert.match(formatExchangeText({ ...SAMPLE, success: true, errorClass: null }, true), /\x1b\[32mOK\x1b\[0m$/);
-  assert.match(formatExchangeText({ ...SAMPLE, outcome: 'unanswered', response: null, success: null, errorMessage: 'gone' }), /NO ANSWER \(gone\)$/);
+  assert.match(
+    formatExchangeText({ ...SAMPLE, outcome: 'unanswered', response: null, success: null, errorMessage: 'gone' }),
+    /NO ANSWER \(gone\)$/,
+  );
 });
 
 test('formats an exchange as one JSON line with exact big integers', () => {
@@ -365,8 +380,17 @@ test('the proxy command prints JSON lines and removes its socket on SIGTERM', { 
   const module = new URL('../src/cli/proxy.js', import.meta.url).href;
   const child = spawn(
     process.execPath,
-    ['--input-type=module', '-e', `const m = await import(${JSON.stringify(module)}); process.exitCode = await m.runProxy(process.argv.slice(1));`,
-      '--', '--listen', listen, '--upstream', upstream, '--json'],
+    [
+      '--input-type=module',
+      '-e',
+      `const m = await import(${JSON.stringify(module)}); process.exitCode = await m.runProxy(process.argv.slice(1));`,
+      '--',
+      '--listen',
+      listen,
+      '--upstream',
+      upstream,
+      '--json',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   t.after(() => child.kill('SIGKILL'));

@@ -27,7 +27,10 @@ test('answers 100 pipelined calls in request order though the handler finishes t
   const calls = Array.from({ length: 100 }, (_, i) => c.call('n', [i]).then((v) => (order.push(v as number), v)));
   assert.equal(c.pending, 100);
   const results = await Promise.all(calls);
-  assert.deepEqual(results, Array.from({ length: 100 }, (_, i) => i));
+  assert.deepEqual(
+    results,
+    Array.from({ length: 100 }, (_, i) => i),
+  );
   assert.deepEqual(order, results, 'promises settle in request order');
   assert.equal(maxActive, 1, 'requests of one connection run one at a time, as Ganeti clientLoop does');
 });
@@ -48,7 +51,10 @@ test('answers requests that arrive in one write in order, for a raw peer', { tim
     });
     socket.write(Array.from({ length: n }, (_, i) => `{"method":"m","args":[${i}]}\x03`).join(''));
   });
-  assert.deepEqual(text.split('\x03').slice(0, n), Array.from({ length: n }, (_, i) => `{"success":true,"result":[${i}]}`));
+  assert.deepEqual(
+    text.split('\x03').slice(0, n),
+    Array.from({ length: n }, (_, i) => `{"success":true,"result":[${i}]}`),
+  );
 });
 
 test('the htools sequence of four requests on one connection is answered in order', { timeout: 10_000 }, async (t) => {

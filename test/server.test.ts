@@ -15,7 +15,11 @@ const echo: Handler<unknown, unknown> = {
   exec: (args) => args,
 };
 
-async function start(t: TestContext, handler: Handler<unknown, unknown> = echo, options: ServerOptions = {}): Promise<{ server: UdsServer; path: string }> {
+async function start(
+  t: TestContext,
+  handler: Handler<unknown, unknown> = echo,
+  options: ServerOptions = {},
+): Promise<{ server: UdsServer; path: string }> {
   const path = tempSocketPath(t);
   const server = createServer(handler, options);
   await server.listen(path);

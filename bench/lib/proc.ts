@@ -81,11 +81,12 @@ export function startServer(cmd: string[], options: { cpu?: number; timeoutMs?: 
         resolve({
           pid: child.pid as number,
           child,
-          stop: () => new Promise<void>((done) => {
-            if (child.exitCode !== null || child.signalCode !== null) return done();
-            child.once('exit', () => done());
-            child.kill('SIGTERM');
-          }),
+          stop: () =>
+            new Promise<void>((done) => {
+              if (child.exitCode !== null || child.signalCode !== null) return done();
+              child.once('exit', () => done());
+              child.kill('SIGTERM');
+            }),
         });
       }
     });
@@ -114,7 +115,11 @@ export function runJson(cmd: string[], options: { cpu?: number; timeoutMs?: numb
       clearTimeout(timer);
       const last = out.trim().split('\n').pop() ?? '';
       if (code !== 0) {
-        reject(new Error(`${cmd[0] ?? ''} ${signal === 'SIGKILL' ? 'timed out' : `failed (${String(code)})`}: ${err.trim().split('\n').slice(0, 3).join(' | ')}`));
+        reject(
+          new Error(
+            `${cmd[0] ?? ''} ${signal === 'SIGKILL' ? 'timed out' : `failed (${String(code)})`}: ${err.trim().split('\n').slice(0, 3).join(' | ')}`,
+          ),
+        );
         return;
       }
       try {

@@ -61,7 +61,14 @@ async function load(clients: Client[], method: string, args: unknown, pipeline: 
   const seconds = (performance.now() - start) / 1000;
   latencies.sort((a, b) => a - b);
   const pct = (p: number): number => Math.round((latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0) * 1000);
-  return { requests: latencies.length, seconds, perSecond: Math.round(latencies.length / seconds), p50Us: pct(0.5), p99Us: pct(0.99), errors };
+  return {
+    requests: latencies.length,
+    seconds,
+    perSecond: Math.round(latencies.length / seconds),
+    p50Us: pct(0.5),
+    p99Us: pct(0.99),
+    errors,
+  };
 }
 
 /** Runs `bench`; resolves with the exit code. */
@@ -113,7 +120,8 @@ export async function runBench(argv: string[]): Promise<number> {
       process.stdout.write(
         `${figures.perSecond} round trips/s over ${connections} connection(s) x ${pipeline} in flight ` +
           `(${figures.requests} in ${figures.seconds.toFixed(1)} s); latency p50 ${figures.p50Us} us, p99 ${figures.p99Us} us` +
-          (figures.errors ? `; ${figures.errors} errors` : '') + '\n',
+          (figures.errors ? `; ${figures.errors} errors` : '') +
+          '\n',
       );
     }
     return figures.errors > 0 ? ExitCode.failure : ExitCode.ok;

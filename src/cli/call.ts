@@ -90,7 +90,10 @@ export async function runCall(argv: string[]): Promise<number> {
       return ExitCode.transport;
     }
     if (err instanceof GanetiError) {
-      if (values.raw) process.stdout.write(formatJson({ success: false, result: err instanceof RequestError ? err.result : err.toWire() }, pretty) + '\n');
+      if (values.raw)
+        process.stdout.write(
+          formatJson({ success: false, result: err instanceof RequestError ? err.result : err.toWire() }, pretty) + '\n',
+        );
       process.stderr.write(formatGanetiError(err) + '\n');
       return ExitCode.failure;
     }

@@ -2,10 +2,10 @@
  * The text a command-line user sees for a Ganeti error, worded as Ganeti's own tools word
  * it (Haskell `formatError`, Errors.hs; spec §2.2), plus our local protocol errors.
  */
-import { GanetiError, ProtocolError, RequestError } from '../errors.js';
+import { type GanetiError, ProtocolError, RequestError } from '../errors.js';
 
 function str(v: unknown): string {
-  return typeof v === 'string' ? v : JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)) ?? String(v);
+  return typeof v === 'string' ? v : (JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)) ?? String(v));
 }
 
 /** Formats an error for the terminal. */

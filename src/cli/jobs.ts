@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { decodeJson } from '../codec.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from '../defaults.js';
 import { GanetiError, JobCanceled, OpExecError } from '../errors.js';
-import type { LuxiClient } from '../protocols/luxi/client.js';
+import type { JobOutcome, LuxiClient } from '../protocols/luxi/client.js';
 import { rowsToRecords } from '../protocols/luxi/query-result.js';
 import type { FieldDefinition, JobId, JobLogEntry, JobStatus, OpCode } from '../protocols/luxi/types.js';
 import { formatJson } from './call.js';
@@ -198,7 +198,7 @@ async function watchJob(client: LuxiClient, jobId: JobId, pollTimeoutSeconds: nu
   const interrupted = new AbortController();
   const onSigint = (): void => interrupted.abort(new Error('interrupted'));
   process.once('SIGINT', onSigint);
-  let outcome;
+  let outcome: JobOutcome;
   try {
     outcome = await client.waitForJob(jobId, {
       pollTimeoutSeconds,

@@ -63,10 +63,16 @@ export function stderrLogger(level: LogLevel, format: 'text' | 'json'): Logger {
     return (fields, message) => {
       const time = new Date().toISOString();
       if (format === 'json') {
-        process.stderr.write(JSON.stringify({ time, level: name, msg: message, ...fields }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) + '\n');
+        process.stderr.write(
+          JSON.stringify({ time, level: name, msg: message, ...fields }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) +
+            '\n',
+        );
       } else {
         const extra = Object.entries(fields)
-          .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x))}`)
+          .map(
+            ([k, v]) =>
+              `${k}=${typeof v === 'string' ? v : JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x))}`,
+          )
           .join(' ');
         process.stderr.write(`${time} ${name.toUpperCase()} ${message}${extra ? ' ' + extra : ''}\n`);
       }

@@ -101,8 +101,10 @@ export function formatConnectionEvent(e: ProxyConnectionEvent, verbose: boolean)
       return `conn #${e.connectionId} ${e.side} error: ${e.error.name}: ${e.error.message}`;
     case 'close':
       if (!verbose && e.error === null) return undefined;
-      return `conn #${e.connectionId} closed by the ${e.closedBy} after ${e.exchanges} exchange${e.exchanges === 1 ? '' : 's'}` +
-        (e.error ? ` (${e.error.name}: ${e.error.message})` : '');
+      return (
+        `conn #${e.connectionId} closed by the ${e.closedBy} after ${e.exchanges} exchange${e.exchanges === 1 ? '' : 's'}` +
+        (e.error ? ` (${e.error.name}: ${e.error.message})` : '')
+      );
   }
 }
 

@@ -92,7 +92,9 @@ export function parseFilter(text: string): unknown[] {
   }
   const m = SIMPLE_FILTER.exec(trimmed);
   if (!m) {
-    throw new UsageError(`--filter takes FIELD=VALUE, FIELD=~REGEX (or another of = == != < <= > >= =~) or a qlang JSON list, got '${text}'`);
+    throw new UsageError(
+      `--filter takes FIELD=VALUE, FIELD=~REGEX (or another of = == != < <= > >= =~) or a qlang JSON list, got '${text}'`,
+    );
   }
   const [, field, op, raw] = m as unknown as [string, string, string, string];
   if (op === '=~') return ['=~', field, raw];
@@ -111,7 +113,10 @@ export function combineFilters(texts: readonly string[]): QueryFilter {
 
 /** The field list from positional words: defaults when none, `+x` adds to the defaults. */
 export function resolveFields(words: readonly string[], defaults: readonly string[]): string[] {
-  const names = words.flatMap((w) => w.split(',')).map((w) => w.trim()).filter((w) => w !== '');
+  const names = words
+    .flatMap((w) => w.split(','))
+    .map((w) => w.trim())
+    .filter((w) => w !== '');
   if (names.length === 0) return [...defaults];
   if (words[0]?.startsWith('+')) return [...defaults, ...names.map((n) => n.replace(/^\+/, ''))];
   return names;

@@ -95,7 +95,9 @@ export function formatCell(cell: QueryCell, def: FieldDefinition, options: Table
     case 'bool':
       return value ? 'Y' : 'N';
     case 'unit':
-      return typeof value === 'number' ? formatUnit(value, options.units ?? (options.separator !== undefined ? 'm' : 'h')) : scalarText(value);
+      return typeof value === 'number'
+        ? formatUnit(value, options.units ?? (options.separator !== undefined ? 'm' : 'h'))
+        : scalarText(value);
     case 'timestamp':
       return typeof value === 'number' ? formatTime(value) : scalarText(value);
     case 'other':
@@ -110,13 +112,21 @@ export function formatCell(cell: QueryCell, def: FieldDefinition, options: Table
  * padded to its widest text (numbers on the right) and joined by a space, with no padding
  * after a left-aligned last column (`FormatTable`) and no trailing spaces.
  */
-export function layoutTable(titles: readonly string[], rows: readonly (readonly string[])[], rightAligned: readonly boolean[], options: Pick<TableOptions, 'separator' | 'header'> = {}): string[] {
+export function layoutTable(
+  titles: readonly string[],
+  rows: readonly (readonly string[])[],
+  rightAligned: readonly boolean[],
+  options: Pick<TableOptions, 'separator' | 'header'> = {},
+): string[] {
   const lines = options.header === false ? [...rows] : [titles, ...rows];
   if (options.separator !== undefined) return lines.map((row) => row.join(options.separator));
   const widths = titles.map((_t, i) => Math.max(0, ...lines.map((row) => (row[i] ?? '').length)));
   if (widths.length > 0 && !rightAligned[widths.length - 1]) widths[widths.length - 1] = 0;
   return lines.map((row) =>
-    row.map((text, i) => (rightAligned[i] ? text.padStart(widths[i] ?? 0) : text.padEnd(widths[i] ?? 0))).join(' ').trimEnd(),
+    row
+      .map((text, i) => (rightAligned[i] ? text.padStart(widths[i] ?? 0) : text.padEnd(widths[i] ?? 0)))
+      .join(' ')
+      .trimEnd(),
   );
 }
 

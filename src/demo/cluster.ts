@@ -9,7 +9,6 @@ import { sampleCluster } from './cluster-sample.js';
 
 export { sampleCluster };
 
-
 /** An ispec as htools read it (Ganeti `ISpec`). */
 export interface ISpec {
   'memory-size': number;
@@ -194,8 +193,19 @@ function describeKind(v: unknown): string {
 
 /** Keys that may hold null instead of the template's kind, per object type. */
 const NULLABLE = new Set([
-  'live', 'gateway', 'network6', 'gateway6', 'macPrefix', 'name', 'spindles', 'ip', 'network', 'networkPort',
-  'volume_group_name', 'drbd_usermode_helper', 'watcherPause',
+  'live',
+  'gateway',
+  'network6',
+  'gateway6',
+  'macPrefix',
+  'name',
+  'spindles',
+  'ip',
+  'network',
+  'networkPort',
+  'volume_group_name',
+  'drbd_usermode_helper',
+  'watcherPause',
 ]);
 
 /**
@@ -278,23 +288,22 @@ export function loadCluster(input: unknown): ClusterData {
   checkIPolicy('info.ipolicy', info.ipolicy);
   checkStrings('info.tags', info.tags);
   if (!('groups' in (raw as object))) c.groups = [{ ...g0, tags: [], networks: {} }];
-  const groups = checkArray('groups', c.groups).map((g, i) =>
-    checkObject(`groups[${i}]`, g, { ...g0, networks: {} }, ['name']));
+  const groups = checkArray('groups', c.groups).map((g, i) => checkObject(`groups[${i}]`, g, { ...g0, networks: {} }, ['name']));
   const nodes = checkArray('nodes', c.nodes).map((n, i) =>
-    checkObject(`nodes[${i}]`, n, { ...n0, group: groups[0]?.name ?? 'default', tags: [] }, ['name']));
+    checkObject(`nodes[${i}]`, n, { ...n0, group: groups[0]?.name ?? 'default', tags: [] }, ['name']),
+  );
   if (!('instances' in (raw as object))) c.instances = [];
   const instances = checkArray('instances', c.instances).map((x, i) => {
     const inst = checkObject(`instances[${i}]`, x, { ...i0, tags: [] }, ['name', 'primaryNode']);
-    inst.disks = checkArray(`instances[${i}].disks`, inst.disks).map((d, j) =>
-      checkObject(`instances[${i}].disks[${j}]`, d, d0, ['size']));
-    inst.nics = checkArray(`instances[${i}].nics`, inst.nics).map((d, j) =>
-      checkObject(`instances[${i}].nics[${j}]`, d, nic0, []));
+    inst.disks = checkArray(`instances[${i}].disks`, inst.disks).map((d, j) => checkObject(`instances[${i}].disks[${j}]`, d, d0, ['size']));
+    inst.nics = checkArray(`instances[${i}].nics`, inst.nics).map((d, j) => checkObject(`instances[${i}].nics[${j}]`, d, nic0, []));
     checkStrings(`instances[${i}].secondaryNodes`, inst.secondaryNodes);
     return inst;
   });
   if (!('networks' in (raw as object))) c.networks = [];
   const networks = checkArray('networks', c.networks).map((w, i) =>
-    checkObject(`networks[${i}]`, w, { ...w0, tags: [] }, ['name', 'network']));
+    checkObject(`networks[${i}]`, w, { ...w0, tags: [] }, ['name', 'network']),
+  );
   if (!('filters' in (raw as object))) c.filters = [];
   const filters = checkArray('filters', c.filters).map((f, i) => checkObject(`filters[${i}]`, f, f0, []));
   if (!('exports' in (raw as object))) c.exports = {};

@@ -8,7 +8,10 @@ import { UNAVAIL, field, ok, type FieldSpec } from './fields.js';
 import { jobPriority, jobStatus, type Job, type QueuedOp } from './jobs.js';
 
 /** One job row. */
-export interface JobRow { id: JobId; job: Job | undefined }
+export interface JobRow {
+  id: JobId;
+  job: Job | undefined;
+}
 
 /**
  * Haskell's `show` of a Double: shortest digits, fixed notation for 0.1 <= |x| < 10^7
@@ -40,12 +43,17 @@ export function opSummary(input: Record<string, unknown>): string {
   return typeof val === 'string' ? `${base}(${val})` : base;
 }
 
-const whole = (get: (j: Job) => unknown) => (r: JobRow): QueryCell => (r.job ? ok(get(r.job)) : UNAVAIL);
+const whole =
+  (get: (j: Job) => unknown) =>
+  (r: JobRow): QueryCell =>
+    r.job ? ok(get(r.job)) : UNAVAIL;
 const perOp = (get: (o: QueuedOp) => unknown) => whole((j) => j.ops.map(get));
-const ts = (get: (j: Job) => unknown) => (r: JobRow): QueryCell => {
-  const v = r.job ? get(r.job) : null;
-  return v === null ? UNAVAIL : ok(v);
-};
+const ts =
+  (get: (j: Job) => unknown) =>
+  (r: JobRow): QueryCell => {
+    const v = r.job ? get(r.job) : null;
+    return v === null ? UNAVAIL : ok(v);
+  };
 const tsDoc = (s: string) => `${s} (tuple containing seconds and microseconds)`;
 
 /** Job fields (Query/Job.hs `jobFields`). */
@@ -53,19 +61,98 @@ export const JOB_FIELDS: FieldSpec<JobRow>[] = [
   field('id', 'ID', 'number', 'Job ID', (r) => ok(r.id)),
   field('status', 'Status', 'text', 'Job status', whole(jobStatus)),
   field('priority', 'Priority', 'number', 'Current job priority (19 to -20)', whole(jobPriority)),
-  field('archived', 'Archived', 'bool', 'Whether job is archived', whole((j) => j.archived)),
-  field('ops', 'OpCodes', 'other', 'List of all opcodes', perOp((o) => o.input)),
-  field('opresult', 'OpCode_result', 'other', 'List of opcodes results', perOp((o) => o.result)),
-  field('opstatus', 'OpCode_status', 'other', 'List of opcodes status', perOp((o) => o.status)),
-  field('oplog', 'OpCode_log', 'other', 'List of opcode output logs', perOp((o) => o.log)),
-  field('opstart', 'OpCode_start', 'other', 'List of opcode start timestamps (before acquiring locks)',
-    perOp((o) => o.startTs)),
-  field('opexec', 'OpCode_exec', 'other', 'List of opcode execution start timestamps (after acquiring locks)',
-    perOp((o) => o.execTs)),
-  field('opend', 'OpCode_end', 'other', 'List of opcode execution end timestamps', perOp((o) => o.endTs)),
-  field('oppriority', 'OpCode_prio', 'other', 'List of opcode priorities', perOp((o) => o.priority)),
-  field('summary', 'Summary', 'other', 'List of per-opcode summaries', perOp((o) => opSummary(o.input))),
-  field('received_ts', 'Received', 'other', tsDoc('Timestamp of when job was received'), ts((j) => j.receivedTs), 'timestamp'),
-  field('start_ts', 'Start', 'other', tsDoc('Timestamp of job start'), ts((j) => j.startTs), 'timestamp'),
-  field('end_ts', 'End', 'other', tsDoc('Timestamp of job end'), ts((j) => j.endTs), 'timestamp'),
+  field(
+    'archived',
+    'Archived',
+    'bool',
+    'Whether job is archived',
+    whole((j) => j.archived),
+  ),
+  field(
+    'ops',
+    'OpCodes',
+    'other',
+    'List of all opcodes',
+    perOp((o) => o.input),
+  ),
+  field(
+    'opresult',
+    'OpCode_result',
+    'other',
+    'List of opcodes results',
+    perOp((o) => o.result),
+  ),
+  field(
+    'opstatus',
+    'OpCode_status',
+    'other',
+    'List of opcodes status',
+    perOp((o) => o.status),
+  ),
+  field(
+    'oplog',
+    'OpCode_log',
+    'other',
+    'List of opcode output logs',
+    perOp((o) => o.log),
+  ),
+  field(
+    'opstart',
+    'OpCode_start',
+    'other',
+    'List of opcode start timestamps (before acquiring locks)',
+    perOp((o) => o.startTs),
+  ),
+  field(
+    'opexec',
+    'OpCode_exec',
+    'other',
+    'List of opcode execution start timestamps (after acquiring locks)',
+    perOp((o) => o.execTs),
+  ),
+  field(
+    'opend',
+    'OpCode_end',
+    'other',
+    'List of opcode execution end timestamps',
+    perOp((o) => o.endTs),
+  ),
+  field(
+    'oppriority',
+    'OpCode_prio',
+    'other',
+    'List of opcode priorities',
+    perOp((o) => o.priority),
+  ),
+  field(
+    'summary',
+    'Summary',
+    'other',
+    'List of per-opcode summaries',
+    perOp((o) => opSummary(o.input)),
+  ),
+  field(
+    'received_ts',
+    'Received',
+    'other',
+    tsDoc('Timestamp of when job was received'),
+    ts((j) => j.receivedTs),
+    'timestamp',
+  ),
+  field(
+    'start_ts',
+    'Start',
+    'other',
+    tsDoc('Timestamp of job start'),
+    ts((j) => j.startTs),
+    'timestamp',
+  ),
+  field(
+    'end_ts',
+    'End',
+    'other',
+    tsDoc('Timestamp of job end'),
+    ts((j) => j.endTs),
+    'timestamp',
+  ),
 ];

@@ -4,9 +4,7 @@
  * cluster.ts data. Instance fields live in fields-instance.ts, job fields in fields-job.ts.
  */
 import type { FieldDefinition, FieldKind, QueryCell } from '../protocols/luxi/types.js';
-import type {
-  ClusterData, FilterData, GroupData, InstanceData, IPolicy, NetworkData, NodeData,
-} from './cluster.js';
+import type { ClusterData, FilterData, GroupData, InstanceData, IPolicy, NetworkData, NodeData } from './cluster.js';
 
 /** One field: its definition, its getter, and how filters compare it (Ganeti `QffMode`). */
 export interface FieldSpec<T> {
@@ -59,8 +57,12 @@ export const maybeUnavail = (v: unknown): QueryCell => (v === null || v === unde
 
 /** Shorthand for a field definition plus getter. */
 export function field<T>(
-  name: string, title: string, kind: FieldKind, doc: string,
-  get: (item: T, ctx: QueryContext) => QueryCell, mode?: FieldSpec<T>['mode'],
+  name: string,
+  title: string,
+  kind: FieldKind,
+  doc: string,
+  get: (item: T, ctx: QueryContext) => QueryCell,
+  mode?: FieldSpec<T>['mode'],
 ): FieldSpec<T> {
   const spec: FieldSpec<T> = { def: { name, title, kind, doc }, get };
   if (mode) spec.mode = mode;
@@ -95,11 +97,17 @@ export function niceCompare(a: string, b: string): number {
 /** Ordinal as Ganeti's `formatOrdinal` writes it: 1st, 2nd, 3rd, 4th, 11th, 21st. */
 export function ordinal(n: number): string {
   const teen = n % 100 >= 11 && n % 100 <= 13;
-  const suffix = teen ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
+  const suffix = teen ? 'th' : (({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th');
   return `${n}${suffix}`;
 }
 
-interface Common { uuid: string; tags: string[]; ctime: number; mtime: number; serialNo: number }
+interface Common {
+  uuid: string;
+  tags: string[];
+  ctime: number;
+  mtime: number;
+  serialNo: number;
+}
 
 /** ctime, mtime, uuid, serial_no and tags (Query/Common.hs). */
 export function commonFields<T extends Common>(label: string): FieldSpec<T>[] {
@@ -107,8 +115,7 @@ export function commonFields<T extends Common>(label: string): FieldSpec<T>[] {
     field<T>('ctime', 'CTime', 'timestamp', 'Creation timestamp', (o) => ok(o.ctime)),
     field<T>('mtime', 'MTime', 'timestamp', 'Modification timestamp', (o) => ok(o.mtime)),
     field<T>('uuid', 'UUID', 'text', `${label} UUID`, (o) => ok(o.uuid)),
-    field<T>('serial_no', 'SerialNo', 'number', `${label} object serial number, incremented on each modification`,
-      (o) => ok(o.serialNo)),
+    field<T>('serial_no', 'SerialNo', 'number', `${label} object serial number, incremented on each modification`, (o) => ok(o.serialNo)),
     field<T>('tags', 'Tags', 'other', 'Tags', (o) => ok([...o.tags])),
   ];
 }
@@ -131,7 +138,8 @@ export function ndParamFields<T>(merged: (item: T, ctx: QueryContext) => Record<
     field<T>(`ndp/${p}`, title ?? `ndp/${p}`, kind, `The "${p}" node parameter`, (o, ctx) => {
       const v = merged(o, ctx)[p];
       return v === undefined ? NODATA : ok(v);
-    }));
+    }),
+  );
 }
 
 export function groupNdParams(g: GroupData | undefined, ctx: QueryContext): Record<string, unknown> {
@@ -193,14 +201,16 @@ export const NODE_FIELDS: FieldSpec<NodeData>[] = [
   }),
   field('ndparams', 'NodeParameters', 'other', 'Merged node parameters', (n, c) => ok(nodeNdParams(n, c))),
   field('custom_ndparams', 'CustomNodeParameters', 'other', 'Custom node parameters', (n) => ok({ ...n.ndparams })),
-  field('pinst_cnt', 'Pinst', 'number', 'Number of instances with this node as primary',
-    (n, c) => ok(c.primaries.get(n.name)?.length ?? 0)),
-  field('sinst_cnt', 'Sinst', 'number', 'Number of instances with this node as secondary',
-    (n, c) => ok(c.secondaries.get(n.name)?.length ?? 0)),
-  field('pinst_list', 'PriInstances', 'other', 'List of instances with this node as primary',
-    (n, c) => ok(names(c.primaries.get(n.name)))),
-  field('sinst_list', 'SecInstances', 'other', 'List of instances with this node as secondary',
-    (n, c) => ok(names(c.secondaries.get(n.name)))),
+  field('pinst_cnt', 'Pinst', 'number', 'Number of instances with this node as primary', (n, c) =>
+    ok(c.primaries.get(n.name)?.length ?? 0),
+  ),
+  field('sinst_cnt', 'Sinst', 'number', 'Number of instances with this node as secondary', (n, c) =>
+    ok(c.secondaries.get(n.name)?.length ?? 0),
+  ),
+  field('pinst_list', 'PriInstances', 'other', 'List of instances with this node as primary', (n, c) => ok(names(c.primaries.get(n.name)))),
+  field('sinst_list', 'SecInstances', 'other', 'List of instances with this node as secondary', (n, c) =>
+    ok(names(c.secondaries.get(n.name))),
+  ),
   field('role', 'Role', 'text', ROLE_DOC, (n, c) => ok(nodeRole(n, c))),
   // No out-of-band program is configured, so Ganeti reports power as unavailable.
   field('powered', 'Powered', 'bool', 'Whether node is thought to be powered on', () => UNAVAIL),
@@ -212,7 +222,8 @@ export const NODE_FIELDS: FieldSpec<NodeData>[] = [
       if (n.offline) return OFFLINE;
       if (!n.live) return NODATA;
       return ok(n.live[key]);
-    })),
+    }),
+  ),
   ...ndParamFields<NodeData>(nodeNdParams),
   ...commonFields<NodeData>('Node'),
 ];
@@ -223,17 +234,17 @@ export const GROUP_FIELDS: FieldSpec<GroupData>[] = [
   field('custom_diskparams', 'CustomDiskParameters', 'other', 'Custom disk parameters', (g) => ok({ ...g.diskparams })),
   field('custom_ipolicy', 'CustomInstancePolicy', 'other', 'Custom instance policy limitations', (g) => ok(structuredClone(g.ipolicy))),
   field('custom_ndparams', 'CustomNDParams', 'other', 'Custom node parameters', (g) => ok({ ...g.ndparams })),
-  field('diskparams', 'DiskParameters', 'other', 'Disk parameters (merged)',
-    (g, c) => ok({ ...(c.cluster.info['diskparams'] as object | undefined), ...g.diskparams })),
+  field('diskparams', 'DiskParameters', 'other', 'Disk parameters (merged)', (g, c) =>
+    ok({ ...(c.cluster.info['diskparams'] as object | undefined), ...g.diskparams }),
+  ),
   field('ipolicy', 'InstancePolicy', 'other', 'Instance policy limitations (merged)', (g, c) => ok(groupIPolicy(g, c))),
   field('name', 'Group', 'text', 'Group name', (g) => ok(g.name)),
   field('ndparams', 'NDParams', 'other', 'Node parameters', (g, c) => ok(groupNdParams(g, c))),
-  field('node_cnt', 'Nodes', 'number', 'Number of nodes',
-    (g, c) => ok(c.cluster.nodes.filter((n) => n.group === g.name).length)),
-  field('node_list', 'NodeList', 'other', 'List of nodes',
-    (g, c) => ok(c.cluster.nodes.filter((n) => n.group === g.name).map((n) => n.name))),
-  field('pinst_cnt', 'Instances', 'number', 'Number of primary instances',
-    (g, c) => ok(groupInstances(g, c).length)),
+  field('node_cnt', 'Nodes', 'number', 'Number of nodes', (g, c) => ok(c.cluster.nodes.filter((n) => n.group === g.name).length)),
+  field('node_list', 'NodeList', 'other', 'List of nodes', (g, c) =>
+    ok(c.cluster.nodes.filter((n) => n.group === g.name).map((n) => n.name)),
+  ),
+  field('pinst_cnt', 'Instances', 'number', 'Number of primary instances', (g, c) => ok(groupInstances(g, c).length)),
   field('pinst_list', 'InstanceList', 'other', 'List of primary instances', (g, c) => ok(names(groupInstances(g, c)))),
   ...ndParamFields<GroupData>(groupNdParams),
   ...commonFields<GroupData>('Group'),
@@ -297,13 +308,17 @@ export const NETWORK_FIELDS: FieldSpec<NetworkData>[] = [
   field('group_cnt', 'NodeGroups', 'number', 'Number of nodegroups', (w, c) => ok(netGroups(w, c).length)),
   field('inst_list', 'InstanceList', 'other', 'List of instances', (w, c) => ok(netInstances(w, c))),
   field('inst_cnt', 'Instances', 'number', 'Number of instances', (w, c) => ok(netInstances(w, c).length)),
-  field('external_reservations', 'ExternalReservations', 'text', 'External reservations',
-    (w, c) => ok(addressPool(w, c).external.join(', '))),
+  field('external_reservations', 'ExternalReservations', 'text', 'External reservations', (w, c) =>
+    ok(addressPool(w, c).external.join(', ')),
+  ),
   ...commonFields<NetworkData>('Network'),
 ];
 
 /** One row of the export query: a node and one of its exports (or its failure cell). */
-export interface ExportRow { node: NodeData; export: QueryCell }
+export interface ExportRow {
+  node: NodeData;
+  export: QueryCell;
+}
 
 /** Export fields (Query/Export.hs). */
 export const EXPORT_FIELDS: FieldSpec<ExportRow>[] = [

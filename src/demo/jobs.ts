@@ -79,22 +79,66 @@ const nodeTimers: JobTimers = {
 
 /** OP_IDs the demo runs; any other well-formed OP_ID ends in error, as an unknown opcode. */
 const KNOWN_OPS = new Set([
-  'OP_TEST_DELAY', 'OP_CLUSTER_VERIFY', 'OP_CLUSTER_VERIFY_DISKS', 'OP_CLUSTER_SET_PARAMS', 'OP_CLUSTER_REDIST_CONF',
-  'OP_INSTANCE_CREATE', 'OP_INSTANCE_REMOVE', 'OP_INSTANCE_STARTUP', 'OP_INSTANCE_SHUTDOWN', 'OP_INSTANCE_REBOOT',
-  'OP_INSTANCE_MIGRATE', 'OP_INSTANCE_FAILOVER', 'OP_INSTANCE_REPLACE_DISKS', 'OP_INSTANCE_SET_PARAMS',
-  'OP_INSTANCE_ACTIVATE_DISKS', 'OP_INSTANCE_DEACTIVATE_DISKS', 'OP_INSTANCE_REINSTALL', 'OP_INSTANCE_RENAME',
-  'OP_INSTANCE_GROW_DISK', 'OP_INSTANCE_CHANGE_GROUP', 'OP_INSTANCE_MOVE', 'OP_NODE_ADD', 'OP_NODE_REMOVE',
-  'OP_NODE_SET_PARAMS', 'OP_NODE_MIGRATE', 'OP_NODE_EVACUATE', 'OP_NODE_POWERCYCLE', 'OP_GROUP_ADD', 'OP_GROUP_REMOVE',
-  'OP_GROUP_SET_PARAMS', 'OP_GROUP_ASSIGN_NODES', 'OP_GROUP_EVACUATE', 'OP_GROUP_VERIFY_DISKS', 'OP_TAGS_GET',
-  'OP_TAGS_SET', 'OP_TAGS_DEL', 'OP_TAGS_SEARCH', 'OP_NETWORK_ADD', 'OP_NETWORK_REMOVE', 'OP_NETWORK_CONNECT',
-  'OP_NETWORK_DISCONNECT', 'OP_NETWORK_SET_PARAMS', 'OP_BACKUP_EXPORT', 'OP_BACKUP_REMOVE', 'OP_BACKUP_PREPARE',
-  'OP_OS_DIAGNOSE', 'OP_QUERY', 'OP_QUERY_FIELDS',
+  'OP_TEST_DELAY',
+  'OP_CLUSTER_VERIFY',
+  'OP_CLUSTER_VERIFY_DISKS',
+  'OP_CLUSTER_SET_PARAMS',
+  'OP_CLUSTER_REDIST_CONF',
+  'OP_INSTANCE_CREATE',
+  'OP_INSTANCE_REMOVE',
+  'OP_INSTANCE_STARTUP',
+  'OP_INSTANCE_SHUTDOWN',
+  'OP_INSTANCE_REBOOT',
+  'OP_INSTANCE_MIGRATE',
+  'OP_INSTANCE_FAILOVER',
+  'OP_INSTANCE_REPLACE_DISKS',
+  'OP_INSTANCE_SET_PARAMS',
+  'OP_INSTANCE_ACTIVATE_DISKS',
+  'OP_INSTANCE_DEACTIVATE_DISKS',
+  'OP_INSTANCE_REINSTALL',
+  'OP_INSTANCE_RENAME',
+  'OP_INSTANCE_GROW_DISK',
+  'OP_INSTANCE_CHANGE_GROUP',
+  'OP_INSTANCE_MOVE',
+  'OP_NODE_ADD',
+  'OP_NODE_REMOVE',
+  'OP_NODE_SET_PARAMS',
+  'OP_NODE_MIGRATE',
+  'OP_NODE_EVACUATE',
+  'OP_NODE_POWERCYCLE',
+  'OP_GROUP_ADD',
+  'OP_GROUP_REMOVE',
+  'OP_GROUP_SET_PARAMS',
+  'OP_GROUP_ASSIGN_NODES',
+  'OP_GROUP_EVACUATE',
+  'OP_GROUP_VERIFY_DISKS',
+  'OP_TAGS_GET',
+  'OP_TAGS_SET',
+  'OP_TAGS_DEL',
+  'OP_TAGS_SEARCH',
+  'OP_NETWORK_ADD',
+  'OP_NETWORK_REMOVE',
+  'OP_NETWORK_CONNECT',
+  'OP_NETWORK_DISCONNECT',
+  'OP_NETWORK_SET_PARAMS',
+  'OP_BACKUP_EXPORT',
+  'OP_BACKUP_REMOVE',
+  'OP_BACKUP_PREPARE',
+  'OP_OS_DIAGNOSE',
+  'OP_QUERY',
+  'OP_QUERY_FIELDS',
 ]);
 
 const FINAL: ReadonlySet<OpStatus> = new Set(['canceled', 'success', 'error']);
 
 /** Defaults of OP_TEST_DELAY's parameters (OpParams.hs `pDelay*`); `on_node_uuids` is optional. */
-const TEST_DELAY_DEFAULTS: Readonly<Record<string, unknown>> = { on_master: true, on_nodes: [], repeat: 0, interruptible: false, no_locks: true };
+const TEST_DELAY_DEFAULTS: Readonly<Record<string, unknown>> = {
+  on_master: true,
+  on_nodes: [],
+  repeat: 0,
+  interruptible: false,
+  no_locks: true,
+};
 
 /**
  * An opcode as luxid stores it after parsing (OpCodes.hs `MetaOpCode`): optional params
@@ -322,7 +366,7 @@ export class JobQueue {
 
   #finishOp(job: Job, index: number): void {
     const op = job.ops[index];
-    if (!op || op.status !== 'running') return;
+    if (op?.status !== 'running') return;
     op.endTs = this.timestamp();
     let failure: [string, unknown[]] | null = null;
     if (!KNOWN_OPS.has(op.input.OP_ID)) failure = ['OpCodeUnknown', [`Unknown opcode ${op.input.OP_ID}`]];
@@ -376,7 +420,7 @@ export class JobQueue {
       this.#cancelQueued(job);
       return [true, `Dequeued job ${id}`];
     }
-    if (!kill) return [false, 'Job no longer waiting, can\'t cancel (informed it anyway)'];
+    if (!kill) return [false, "Job no longer waiting, can't cancel (informed it anyway)"];
     const h = this.#handles.get(job.id);
     if (h !== undefined) this.#timers.clearTimeout(h);
     this.#handles.delete(job.id);

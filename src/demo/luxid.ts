@@ -6,8 +6,16 @@
  */
 import { GenericError, JobLost } from '../errors.js';
 import type {
-  JobChange, JobId, JobLogEntry, LuxiImplementation, OpCode, QueryFieldsResult, QueryFilter, QueryResource,
-  QueryResult, SubmitManyResult,
+  JobChange,
+  JobId,
+  JobLogEntry,
+  LuxiImplementation,
+  OpCode,
+  QueryFieldsResult,
+  QueryFilter,
+  QueryResource,
+  QueryResult,
+  SubmitManyResult,
 } from '../protocols/luxi/types.js';
 import { LUXI_WFJC_TIMEOUT_SECONDS } from '../protocols/luxi/methods.js';
 import { sampleCluster, type ClusterData } from './cluster.js';
@@ -141,12 +149,18 @@ export class DemoLuxid implements LuxiImplementation {
   QueryTags(kind: string, name: string): string[] {
     const c = this.#cluster;
     switch (kind) {
-      case 'cluster': return [...c.info.tags];
-      case 'node': return [...lookupItem(c.nodes, 'Node', name).tags];
-      case 'instance': return [...lookupItem(c.instances, 'Instance', name).tags];
-      case 'nodegroup': return [...lookupItem(c.groups, 'NodeGroup', name).tags];
-      case 'network': return [...lookupItem(c.networks, 'Network', name).tags];
-      default: throw new DemoParseError(kind, `Invalid string value for type TagKind: ${show(kind)}`);
+      case 'cluster':
+        return [...c.info.tags];
+      case 'node':
+        return [...lookupItem(c.nodes, 'Node', name).tags];
+      case 'instance':
+        return [...lookupItem(c.instances, 'Instance', name).tags];
+      case 'nodegroup':
+        return [...lookupItem(c.groups, 'NodeGroup', name).tags];
+      case 'network':
+        return [...lookupItem(c.networks, 'Network', name).tags];
+      default:
+        throw new DemoParseError(kind, `Invalid string value for type TagKind: ${show(kind)}`);
     }
   }
 
@@ -163,7 +177,7 @@ export class DemoLuxid implements LuxiImplementation {
   /** @throws GenericError "Queue drained" while the drain flag is set. */
   SubmitManyJobs(jobs: OpCode[][]): SubmitManyResult[] {
     if (this.#drained) throw new GenericError('Queue drained');
-    jobs.forEach((ops) => validateOps(ops));
+    for (const ops of jobs) validateOps(ops);
     return jobs.map((ops): SubmitManyResult => [true, this.#jobs.submit(ops)]);
   }
 
@@ -178,8 +192,9 @@ export class DemoLuxid implements LuxiImplementation {
     const [row] = rows;
     if (!row) return [fields.map(() => null), []];
     const [oplog, ...values] = row;
-    const logs = (Array.isArray(oplog) ? (oplog as JobLogEntry[][]).flat() : [])
-      .filter((e) => prevLogSerial === null || e[0] > prevLogSerial);
+    const logs = (Array.isArray(oplog) ? (oplog as JobLogEntry[][]).flat() : []).filter(
+      (e) => prevLogSerial === null || e[0] > prevLogSerial,
+    );
     return [values, logs];
   }
 
@@ -190,7 +205,11 @@ export class DemoLuxid implements LuxiImplementation {
    * @throws JobLost "Can't load job file" for an unknown job.
    */
   async WaitForJobChange(
-    jobId: JobId, fields: string[], prevJobInfo: unknown[] | null, prevLogSerial: number | null, timeoutSeconds: number,
+    jobId: JobId,
+    fields: string[],
+    prevJobInfo: unknown[] | null,
+    prevLogSerial: number | null,
+    timeoutSeconds: number,
   ): Promise<JobChange> {
     const job = this.#jobs.get(jobId);
     if (!job) throw new JobLost("Can't load job file");
@@ -258,7 +277,11 @@ export class DemoLuxid implements LuxiImplementation {
     const id = uuid ?? crypto.randomUUID();
     const ns = BigInt(Math.floor(this.#now())) * 1_000_000n;
     const rule = {
-      uuid: id, watermark: this.#jobs.lastJobId, priority, predicates, action,
+      uuid: id,
+      watermark: this.#jobs.lastJobId,
+      priority,
+      predicates,
+      action,
       reasonTrail: [...reason, ['luxid', '', ns]],
     };
     const filters = this.#cluster.filters;

@@ -112,11 +112,17 @@ export function filterFields(f: Filter): string[] {
   const out: string[] = [];
   const walk = (x: Filter): void => {
     switch (x.op) {
-      case 'empty': return;
+      case 'empty':
+        return;
       case 'and':
-      case 'or': x.args.forEach(walk); return;
-      case 'not': walk(x.arg); return;
-      default: if (!out.includes(x.field)) out.push(x.field);
+      case 'or':
+        x.args.forEach(walk);
+        return;
+      case 'not':
+        walk(x.arg);
+        return;
+      default:
+        if (!out.includes(x.field)) out.push(x.field);
     }
   };
   walk(f);
@@ -176,11 +182,16 @@ function compare(op: '==' | '<' | '>' | '<=' | '>=', actual: unknown, expected: 
     throw new ParameterError(`Invalid types in comparison, trying to compare ${show(actual)} with '${showValue(expected)}'`);
   }
   switch (op) {
-    case '==': return a === e;
-    case '<': return a < e;
-    case '>': return a > e;
-    case '<=': return a <= e;
-    case '>=': return a >= e;
+    case '==':
+      return a === e;
+    case '<':
+      return a < e;
+    case '>':
+      return a > e;
+    case '<=':
+      return a <= e;
+    case '>=':
+      return a >= e;
   }
 }
 
@@ -219,10 +230,14 @@ function leaf<T>(f: Exclude<Filter, { op: 'empty' | 'and' | 'or' | 'not' }>, spe
  */
 export function evaluateFilter<T>(f: Filter, item: T, ctx: QueryContext, fields: ReadonlyMap<string, FieldSpec<T>>): boolean {
   switch (f.op) {
-    case 'empty': return true;
-    case 'and': return f.args.every((a) => evaluateFilter(a, item, ctx, fields));
-    case 'or': return f.args.some((a) => evaluateFilter(a, item, ctx, fields));
-    case 'not': return !evaluateFilter(f.arg, item, ctx, fields);
+    case 'empty':
+      return true;
+    case 'and':
+      return f.args.every((a) => evaluateFilter(a, item, ctx, fields));
+    case 'or':
+      return f.args.some((a) => evaluateFilter(a, item, ctx, fields));
+    case 'not':
+      return !evaluateFilter(f.arg, item, ctx, fields);
     default: {
       const spec = fields.get(f.field);
       if (!spec) throw new ParameterError(`Can't find field named '${f.field}'`);

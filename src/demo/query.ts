@@ -6,15 +6,24 @@
 import { GenericError, OpPrereqError } from '../errors.js';
 import type { FieldDefinition, JobId, QueryCell, QueryFieldsResult, QueryResult } from '../protocols/luxi/types.js';
 import {
-  EXPORT_FIELDS, FILTER_FIELDS, GROUP_FIELDS, NETWORK_FIELDS, NODE_FIELDS, OFFLINE, UNKNOWN, niceCompare, ok,
-  unknownField, type ExportRow, type FieldSpec, type QueryContext,
+  EXPORT_FIELDS,
+  FILTER_FIELDS,
+  GROUP_FIELDS,
+  NETWORK_FIELDS,
+  NODE_FIELDS,
+  OFFLINE,
+  UNKNOWN,
+  niceCompare,
+  ok,
+  unknownField,
+  type ExportRow,
+  type FieldSpec,
+  type QueryContext,
 } from './fields.js';
 import { INSTANCE_FIELDS } from './fields-instance.js';
 import { JOB_FIELDS, type JobRow } from './fields-job.js';
 import type { JobQueue } from './jobs.js';
-import {
-  DemoParseError, checkFilterFields, evaluateFilter, nameMatches, parseFilter, requestedNames, type Filter,
-} from './qlang.js';
+import { DemoParseError, checkFilterFields, evaluateFilter, nameMatches, parseFilter, requestedNames, type Filter } from './qlang.js';
 
 /** Resources the demo answers. */
 export type DemoResource = 'node' | 'instance' | 'group' | 'network' | 'export' | 'filter' | 'job';
@@ -32,9 +41,15 @@ const TABLES = {
 
 /** Ganeti's item type names, for "not supported" messages (Language.hs `ItemType` show). */
 const ITEM_TYPES: Record<string, string> = {
-  cluster: 'ItemTypeOpCode QRCluster', instance: 'ItemTypeOpCode QRInstance', node: 'ItemTypeOpCode QRNode',
-  group: 'ItemTypeOpCode QRGroup', os: 'ItemTypeOpCode QROs', export: 'ItemTypeOpCode QRExport',
-  network: 'ItemTypeOpCode QRNetwork', lock: 'ItemTypeLuxi QRLock', job: 'ItemTypeLuxi QRJob',
+  cluster: 'ItemTypeOpCode QRCluster',
+  instance: 'ItemTypeOpCode QRInstance',
+  node: 'ItemTypeOpCode QRNode',
+  group: 'ItemTypeOpCode QRGroup',
+  os: 'ItemTypeOpCode QROs',
+  export: 'ItemTypeOpCode QRExport',
+  network: 'ItemTypeOpCode QRNetwork',
+  lock: 'ItemTypeLuxi QRLock',
+  job: 'ItemTypeLuxi QRJob',
   filter: 'ItemTypeLuxi QRFilter',
 };
 
@@ -60,7 +75,10 @@ export function queryFields(what: unknown, fields: readonly string[] | null): Qu
   return { fields: fields.map((f) => ({ ...(table.get(f)?.def ?? unknownField(f)) })) };
 }
 
-interface Named { name: string; uuid: string }
+interface Named {
+  name: string;
+  uuid: string;
+}
 
 /**
  * Looks an object up by UUID, then by name with Ganeti's partial matching (`node1` finds
@@ -85,7 +103,11 @@ function wanted<T extends Named>(all: T[], kind: string, flt: Filter, nameField:
 }
 
 function run<T>(
-  items: T[], table: ReadonlyMap<string, FieldSpec<T>>, fields: readonly string[], flt: Filter, ctx: QueryContext,
+  items: T[],
+  table: ReadonlyMap<string, FieldSpec<T>>,
+  fields: readonly string[],
+  flt: Filter,
+  ctx: QueryContext,
 ): QueryResult {
   checkFilterFields(flt, table);
   const specs = fields.map((f) => table.get(f));
@@ -125,17 +147,20 @@ function exportRows(ctx: QueryContext, flt: Filter): ExportRow[] {
  * @throws ParameterError for a filter on an unknown field or with mismatched types.
  * @throws OpPrereqError when the filter asks for names that do not exist.
  */
-export function runQuery(
-  what: unknown, fields: readonly string[], filterJson: unknown, ctx: QueryContext, jobs: JobQueue,
-): QueryResult {
+export function runQuery(what: unknown, fields: readonly string[], filterJson: unknown, ctx: QueryContext, jobs: JobQueue): QueryResult {
   const resource = resolveResource(what, 'Query');
   const flt = parseFilter(filterJson);
   switch (resource) {
-    case 'node': return run(wanted(ctx.cluster.nodes, 'Node', flt, 'name'), TABLES.node, fields, flt, ctx);
-    case 'instance': return run(wanted(ctx.cluster.instances, 'Instance', flt, 'name'), TABLES.instance, fields, flt, ctx);
-    case 'group': return run(wanted(ctx.cluster.groups, 'NodeGroup', flt, 'name'), TABLES.group, fields, flt, ctx);
-    case 'network': return run(wanted(ctx.cluster.networks, 'Network', flt, 'name'), TABLES.network, fields, flt, ctx);
-    case 'export': return run(exportRows(ctx, flt), TABLES.export, fields, flt, ctx);
+    case 'node':
+      return run(wanted(ctx.cluster.nodes, 'Node', flt, 'name'), TABLES.node, fields, flt, ctx);
+    case 'instance':
+      return run(wanted(ctx.cluster.instances, 'Instance', flt, 'name'), TABLES.instance, fields, flt, ctx);
+    case 'group':
+      return run(wanted(ctx.cluster.groups, 'NodeGroup', flt, 'name'), TABLES.group, fields, flt, ctx);
+    case 'network':
+      return run(wanted(ctx.cluster.networks, 'Network', flt, 'name'), TABLES.network, fields, flt, ctx);
+    case 'export':
+      return run(exportRows(ctx, flt), TABLES.export, fields, flt, ctx);
     case 'filter': {
       const rules = [...ctx.cluster.filters].sort((a, b) => niceCompare(a.uuid, b.uuid));
       return run(rules, TABLES.filter, fields, flt, ctx);
@@ -165,8 +190,12 @@ export function toClassic(result: QueryResult): unknown[][] {
  * @throws OpPrereqError "Sync queries are not allowed" when `useLocking` is true.
  */
 export function classicQuery(
-  what: DemoResource, names: readonly (string | number | bigint)[], fields: readonly string[], useLocking: boolean,
-  ctx: QueryContext, jobs: JobQueue,
+  what: DemoResource,
+  names: readonly (string | number | bigint)[],
+  fields: readonly string[],
+  useLocking: boolean,
+  ctx: QueryContext,
+  jobs: JobQueue,
 ): unknown[][] {
   if (useLocking) throw new OpPrereqError('Sync queries are not allowed', 'wrong_input');
   const keyFields = what === 'job' ? ['id'] : what === 'export' ? ['node'] : what === 'filter' ? ['uuid'] : ['name', 'uuid'];

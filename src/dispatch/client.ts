@@ -4,7 +4,7 @@
  * It never re-sends a request: after a close, the caller decides (spec §3.2 shows why).
  */
 import type { Duplex, Readable, Writable } from 'node:stream';
-import { type DecodeOptions } from '../codec.js';
+import type { DecodeOptions } from '../codec.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, checkDurationMs } from '../defaults.js';
 import { ConnectionClosedError, ErrorCodes, GanetiError, ProtocolError, TimeoutError } from '../errors.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, FrameDecoder, checkByteLimit, encodeFrame } from '../framing.js';

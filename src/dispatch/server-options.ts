@@ -109,4 +109,3 @@ export interface ServerStats {
   bytesIn: number;
   bytesOut: number;
 }
-

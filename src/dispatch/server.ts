@@ -138,24 +138,35 @@ export class UdsServer {
       return;
     }
     if (o.maxConnections !== 0 && this.#connections.size >= o.maxConnections) {
-      this.#refuse(stream, `Server busy: the limit of ${o.maxConnections} connections is reached; try again later (--max-connections raises it)`);
+      this.#refuse(
+        stream,
+        `Server busy: the limit of ${o.maxConnections} connections is reached; try again later (--max-connections raises it)`,
+      );
       return;
     }
     const peer = stream instanceof net.Socket ? getPeerCredentials(stream) : undefined;
     const needsPeer = o.allowUids !== undefined || o.allowGids !== undefined;
     if (needsPeer && peer === undefined) {
-      this.#refuse(stream, 'Access denied: peer credentials are unavailable (build native/peercred), so allowUids/allowGids cannot be checked');
+      this.#refuse(
+        stream,
+        'Access denied: peer credentials are unavailable (build native/peercred), so allowUids/allowGids cannot be checked',
+      );
       return;
     }
     if (peer !== undefined) {
-      if ((o.allowUids && !o.allowUids.has(peer.uid) && !(o.allowGids?.has(peer.gid) ?? false)) ||
-          (!o.allowUids && o.allowGids && !o.allowGids.has(peer.gid))) {
+      if (
+        (o.allowUids && !o.allowUids.has(peer.uid) && !(o.allowGids?.has(peer.gid) ?? false)) ||
+        (!o.allowUids && o.allowGids && !o.allowGids.has(peer.gid))
+      ) {
         this.#refuse(stream, `Access denied for uid ${peer.uid} gid ${peer.gid}`);
         return;
       }
       const count = this.#perUser.get(peer.uid) ?? 0;
       if (o.maxConnectionsPerUser !== 0 && count >= o.maxConnectionsPerUser) {
-        this.#refuse(stream, `Server busy: uid ${peer.uid} holds ${count} connections, the per-user limit; close some (--max-connections-per-user raises it)`);
+        this.#refuse(
+          stream,
+          `Server busy: uid ${peer.uid} holds ${count} connections, the per-user limit; close some (--max-connections-per-user raises it)`,
+        );
         return;
       }
       this.#perUser.set(peer.uid, count + 1);

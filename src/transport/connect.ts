@@ -4,11 +4,7 @@
  * errno errors turned into errors that name the path and the fix.
  */
 import * as net from 'node:net';
-import {
-  DEFAULT_CONNECT_RETRY_DELAY_MS,
-  DEFAULT_CONNECT_TIMEOUT_MS,
-  checkDurationMs,
-} from '../defaults.js';
+import { DEFAULT_CONNECT_RETRY_DELAY_MS, DEFAULT_CONNECT_TIMEOUT_MS, checkDurationMs } from '../defaults.js';
 import { ErrorCodes, NoMasterError, PermissionError, ProtocolError, TimeoutError } from '../errors.js';
 
 /** Longest socket path Linux accepts (`sun_path` is 108 bytes with the final NUL). */
@@ -52,7 +48,9 @@ export function connectError(path: string, err: NodeJS.ErrnoException): Protocol
       return new NoMasterError(`Connection refused at ${path}: no daemon is listening there (a stale socket file?)`, { cause: err });
     case 'EACCES':
     case 'EPERM':
-      return new PermissionError(`Permission denied connecting to ${path}: run as a user in the socket's group, or change its mode`, { cause: err });
+      return new PermissionError(`Permission denied connecting to ${path}: run as a user in the socket's group, or change its mode`, {
+        cause: err,
+      });
     case 'EAGAIN':
       return new ProtocolError(`The daemon at ${path} is overloaded (listen backlog full); try again`, ErrorCodes.connect, { cause: err });
     case 'ENOTSOCK':

@@ -51,7 +51,9 @@ function stopAndDrain(socket: net.Socket): Buffer {
  */
 export function sendSocket(child: ChildProcess, socket: net.Socket, buffered: Buffer = Buffer.alloc(0), info?: unknown): Promise<void> {
   if (!child.connected) {
-    return Promise.reject(new ProtocolError('cannot hand off a socket: the child has no IPC channel (use child_process.fork)', ErrorCodes.invalidMessage));
+    return Promise.reject(
+      new ProtocolError('cannot hand off a socket: the child has no IPC channel (use child_process.fork)', ErrorCodes.invalidMessage),
+    );
   }
   const unread = stopAndDrain(socket);
   const message: HandoffMessage = {
@@ -64,7 +66,8 @@ export function sendSocket(child: ChildProcess, socket: net.Socket, buffered: Bu
       if (err) reject(new ProtocolError(`handing off the socket failed: ${err.message}`, ErrorCodes.invalidMessage, { cause: err }));
       else resolve();
     });
-    if (!ok && !child.connected) reject(new ProtocolError('handing off the socket failed: the IPC channel is closed', ErrorCodes.invalidMessage));
+    if (!ok && !child.connected)
+      reject(new ProtocolError('handing off the socket failed: the IPC channel is closed', ErrorCodes.invalidMessage));
   });
 }
 
@@ -76,8 +79,12 @@ export interface HandedOffSocket {
 }
 
 function isHandoffMessage(value: unknown): value is HandoffMessage {
-  return typeof value === 'object' && value !== null && (value as { type?: unknown }).type === HANDOFF_MESSAGE_TYPE &&
-    typeof (value as { buffered?: unknown }).buffered === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { type?: unknown }).type === HANDOFF_MESSAGE_TYPE &&
+    typeof (value as { buffered?: unknown }).buffered === 'string'
+  );
 }
 
 /**

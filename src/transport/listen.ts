@@ -34,12 +34,20 @@ export interface ListenOptions {
 function listenError(path: string, err: NodeJS.ErrnoException): ProtocolError {
   switch (err.code) {
     case 'EADDRINUSE':
-      return new ProtocolError(`Cannot listen on ${path}: the path is in use; remove it or choose another socket path`, ErrorCodes.listen, { cause: err });
+      return new ProtocolError(`Cannot listen on ${path}: the path is in use; remove it or choose another socket path`, ErrorCodes.listen, {
+        cause: err,
+      });
     case 'EACCES':
     case 'EPERM':
-      return new ProtocolError(`Cannot listen on ${path}: permission denied on its directory; choose a writable directory`, ErrorCodes.listen, { cause: err });
+      return new ProtocolError(
+        `Cannot listen on ${path}: permission denied on its directory; choose a writable directory`,
+        ErrorCodes.listen,
+        { cause: err },
+      );
     case 'ENOENT':
-      return new ProtocolError(`Cannot listen on ${path}: its directory does not exist; create it first`, ErrorCodes.listen, { cause: err });
+      return new ProtocolError(`Cannot listen on ${path}: its directory does not exist; create it first`, ErrorCodes.listen, {
+        cause: err,
+      });
     default:
       return new ProtocolError(`Cannot listen on ${path}: ${err.message}`, ErrorCodes.listen, { cause: err });
   }
@@ -75,10 +83,16 @@ export async function clearStaleSocket(path: string, removeStaleSocket: boolean)
     throw listenError(path, err as NodeJS.ErrnoException);
   }
   if (!stat.isSocket()) {
-    throw new ProtocolError(`Cannot listen on ${path}: a file that is not a socket is there; it is left alone, choose another path`, ErrorCodes.listen);
+    throw new ProtocolError(
+      `Cannot listen on ${path}: a file that is not a socket is there; it is left alone, choose another path`,
+      ErrorCodes.listen,
+    );
   }
   if (await isAnswering(path)) {
-    throw new ProtocolError(`Cannot listen on ${path}: another server is answering on it; stop it or choose another socket path`, ErrorCodes.listen);
+    throw new ProtocolError(
+      `Cannot listen on ${path}: another server is answering on it; stop it or choose another socket path`,
+      ErrorCodes.listen,
+    );
   }
   if (!removeStaleSocket) {
     throw new ProtocolError(`Cannot listen on ${path}: a stale socket file is there and removeStaleSocket is off`, ErrorCodes.listen);

@@ -45,7 +45,7 @@ test('call against serve --demo', { timeout: 90_000 }, async (t) => {
     assert.ok(Array.isArray(response.result));
   });
 
-  await t.test('an OpPrereqError exits 1 with Ganeti\'s wording on stderr (QueryNodes with use_locking)', async () => {
+  await t.test("an OpPrereqError exits 1 with Ganeti's wording on stderr (QueryNodes with use_locking)", async () => {
     const r = await runCli(['call', ...socket, 'QueryNodes', '[[], ["name"], true]']);
     assert.equal(r.code, 1);
     assert.equal(r.stdout, '');

@@ -29,7 +29,7 @@ test('examples against serve --demo', { timeout: 240_000 }, async (t) => {
     assert.match(r.stdout, /5 nodes, 8 instances/);
   });
 
-  await t.test('submit-and-wait reports progress and the job\'s success', async () => {
+  await t.test("submit-and-wait reports progress and the job's success", async () => {
     const r = await runNode(example('submit-and-wait'), [demo.socket, '0.2'], { env });
     assert.equal(r.code, 0, r.stderr);
     assert.doesNotMatch(r.stdout, /log #/, 'OP_TEST_DELAY writes no log entries, as in Ganeti');
@@ -37,7 +37,7 @@ test('examples against serve --demo', { timeout: 240_000 }, async (t) => {
     assert.match(r.stdout, /\njob \d+ finished: success, opresult \[null\]\n$/);
   });
 
-  await t.test('rpc-daemon serves its own methods and reports the dispatcher\'s errors', async () => {
+  await t.test("rpc-daemon serves its own methods and reports the dispatcher's errors", async () => {
     const r = await runNode(example('rpc-daemon'), [tempSocketPath(t, 'rpc.sock')], { env });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /add\(37\) +-> 42\n/);

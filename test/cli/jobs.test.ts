@@ -38,7 +38,7 @@ test('JobProgress on a pipe prints only the header and log lines', () => {
   assert.doesNotMatch(text, /\x1b/);
 });
 
-test('ctime writes Python time.ctime\'s layout', () => {
+test("ctime writes Python time.ctime's layout", () => {
   assert.match(ctime(0), /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Dec) [ 0-9]\d \d\d:\d\d:\d\d (1969|1970)$/);
 });
 
@@ -71,7 +71,13 @@ test('jobs against serve --demo', { timeout: 120_000 }, async (t) => {
   });
 
   await t.test('submit --wait prints the log as it comes and exits 0 on success', async () => {
-    const r = await runCli(['jobs', 'submit', ...socket, '--wait', '[{"OP_ID": "OP_TEST_DELAY", "duration": 0.05}, {"OP_ID": "OP_CLUSTER_VERIFY"}]']);
+    const r = await runCli([
+      'jobs',
+      'submit',
+      ...socket,
+      '--wait',
+      '[{"OP_ID": "OP_TEST_DELAY", "duration": 0.05}, {"OP_ID": "OP_CLUSTER_VERIFY"}]',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trimEnd().split('\n');
     assert.match(lines[0] ?? '', /^Output from job (\d+) follows$/);
@@ -81,17 +87,27 @@ test('jobs against serve --demo', { timeout: 120_000 }, async (t) => {
     assert.equal(r.stderr, '');
   });
 
-  await t.test('submit - reads the opcodes from standard input; a failed job exits 1 with Ganeti\'s wording', async () => {
-    const r = await runCli(['jobs', 'submit', ...socket, '--wait', '-'], { input: '{"OP_ID": "OP_TEST_DELAY", "duration": 0, "fail": true}' });
+  await t.test("submit - reads the opcodes from standard input; a failed job exits 1 with Ganeti's wording", async () => {
+    const r = await runCli(['jobs', 'submit', ...socket, '--wait', '-'], {
+      input: '{"OP_ID": "OP_TEST_DELAY", "duration": 0, "fail": true}',
+    });
     assert.equal(r.code, 1);
     assert.match(r.stdout, /Error: Opcode failure was requested\nJob (\d+) finished with status error\n$/);
     assert.match(r.stderr, /^Job \d+ failed: Failure: command execution error:\nOpcode failure was requested\n$/);
   });
 
   await t.test('watch follows a running job to its end; a killed job exits 1', async () => {
-    const submitted = await runCli(['jobs', 'submit', ...socket, '[{"OP_ID": "OP_CLUSTER_VERIFY"}, {"OP_ID": "OP_TEST_DELAY", "duration": 30}]']);
+    const submitted = await runCli([
+      'jobs',
+      'submit',
+      ...socket,
+      '[{"OP_ID": "OP_CLUSTER_VERIFY"}, {"OP_ID": "OP_TEST_DELAY", "duration": 30}]',
+    ]);
     const jobId = submitted.stdout.trim();
-    const watcher = spawn(process.execPath, [cliPath(), 'jobs', 'watch', jobId, ...socket], { cwd: repoRoot(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const watcher = spawn(process.execPath, [cliPath(), 'jobs', 'watch', jobId, ...socket], {
+      cwd: repoRoot(),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     t.after(() => {
       if (watcher.exitCode === null && watcher.signalCode === null) watcher.kill('SIGKILL');
     });
@@ -114,9 +130,17 @@ test('jobs against serve --demo', { timeout: 120_000 }, async (t) => {
   });
 
   await t.test('Ctrl-C stops watching with exit 130 and leaves the job running', async () => {
-    const submitted = await runCli(['jobs', 'submit', ...socket, '[{"OP_ID": "OP_CLUSTER_VERIFY"}, {"OP_ID": "OP_TEST_DELAY", "duration": 30}]']);
+    const submitted = await runCli([
+      'jobs',
+      'submit',
+      ...socket,
+      '[{"OP_ID": "OP_CLUSTER_VERIFY"}, {"OP_ID": "OP_TEST_DELAY", "duration": 30}]',
+    ]);
     const jobId = submitted.stdout.trim();
-    const watcher = spawn(process.execPath, [cliPath(), 'jobs', 'watch', jobId, ...socket], { cwd: repoRoot(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const watcher = spawn(process.execPath, [cliPath(), 'jobs', 'watch', jobId, ...socket], {
+      cwd: repoRoot(),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     t.after(() => {
       if (watcher.exitCode === null && watcher.signalCode === null) watcher.kill('SIGKILL');
     });
@@ -148,7 +172,10 @@ test('jobs against serve --demo', { timeout: 120_000 }, async (t) => {
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trimEnd().split('\n');
     assert.deepEqual(lines[0]?.trim().split(/\s+/), ['ID', 'Status', 'Summary']);
-    assert.ok(lines.some((l) => /^\s*\d+ success\s+TEST_DELAY\(5\.0e-2\),CLUSTER_VERIFY$/.test(l)), r.stdout);
+    assert.ok(
+      lines.some((l) => /^\s*\d+ success\s+TEST_DELAY\(5\.0e-2\),CLUSTER_VERIFY$/.test(l)),
+      r.stdout,
+    );
     const json = await runCli(['jobs', 'list', '1', ...socket, '--json']);
     assert.deepEqual(JSON.parse(json.stdout), [{ id: 1, status: 'success', summary: ['TEST_DELAY(0.1)'] }]);
   });

@@ -11,7 +11,7 @@ import { runCli, startDemo } from './cli-helpers.js';
 
 const words = (line: string | undefined) => (line ?? '').trim().split(/\s+/);
 
-test('formatUnit writes sizes as Ganeti\'s FormatUnit does', () => {
+test("formatUnit writes sizes as Ganeti's FormatUnit does", () => {
   assert.equal(formatUnit(512, 'h'), '512M');
   assert.equal(formatUnit(1023, 'h'), '1023M');
   assert.equal(formatUnit(1024, 'h'), '1.0G');
@@ -30,7 +30,10 @@ test('cells: bools as Y/N, lists comma-joined, dicts as key=value, bad statuses 
   assert.equal(otherText({ ovs: false, ssh_port: 22 }), 'ovs=False, ssh_port=22');
   assert.equal(formatCell([0, 2048], def('unit'), { units: 'h' }), '2.0G');
   assert.equal(formatCell([0, 2048], def('unit'), { separator: ':' }), '2048');
-  assert.deepEqual([1, 2, 3, 4].map((s) => formatCell([s as 1, null], def('text'))), ['??', '?', '-', '*']);
+  assert.deepEqual(
+    [1, 2, 3, 4].map((s) => formatCell([s as 1, null], def('text'))),
+    ['??', '?', '-', '*'],
+  );
   assert.deepEqual(
     [1, 2, 3, 4].map((s) => formatCell([s as 1, null], def('text'), { verbose: true })),
     ['(unknown)', '(nodata)', '(unavail)', '(offline)'],
@@ -38,16 +41,23 @@ test('cells: bools as Y/N, lists comma-joined, dicts as key=value, bad statuses 
 });
 
 test('layoutTable pads columns, right-aligns numbers and leaves no trailing spaces', () => {
-  assert.deepEqual(layoutTable(['Name', 'N', 'Tags'], [['a', '10', ''], ['bbbbb', '2', 'x']], [false, true, false]), [
-    'Name   N Tags',
-    'a     10',
-    'bbbbb  2 x',
-  ]);
-  assert.deepEqual(layoutTable(['A', 'B'], [['1', '2']], [false, false], { separator: '|', header: false }), ['1|2']);
   assert.deepEqual(
-    formatQueryTable({ fields: [{ name: 'id', title: 'ID', kind: 'number', doc: '' }], data: [[[0, 7]], [[0, 12]]] }),
-    ['ID', ' 7', '12'],
+    layoutTable(
+      ['Name', 'N', 'Tags'],
+      [
+        ['a', '10', ''],
+        ['bbbbb', '2', 'x'],
+      ],
+      [false, true, false],
+    ),
+    ['Name   N Tags', 'a     10', 'bbbbb  2 x'],
   );
+  assert.deepEqual(layoutTable(['A', 'B'], [['1', '2']], [false, false], { separator: '|', header: false }), ['1|2']);
+  assert.deepEqual(formatQueryTable({ fields: [{ name: 'id', title: 'ID', kind: 'number', doc: '' }], data: [[[0, 7]], [[0, 12]]] }), [
+    'ID',
+    ' 7',
+    '12',
+  ]);
 });
 
 test('parseFilter takes the qlang list form and the FIELD OP VALUE form', () => {
@@ -74,21 +84,37 @@ test('query against serve --demo', { timeout: 90_000 }, async (t) => {
   const demo = await startDemo(t);
   const socket = ['--socket', demo.socket];
 
-  await t.test('nodes: gnt-node list\'s columns, human-readable sizes, * for an offline node', async () => {
+  await t.test("nodes: gnt-node list's columns, human-readable sizes, * for an offline node", async () => {
     const r = await runCli(['query', 'nodes', ...socket]);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trimEnd().split('\n');
     assert.deepEqual(words(lines[0]), ['Node', 'DTotal', 'DFree', 'MTotal', 'MNode', 'MFree', 'Pinst', 'Sinst']);
-    assert.deepEqual(words(lines.find((l) => l.startsWith('node1.'))), ['node1.example.com', '1.0T', '512.0G', '64.0G', '1.0G', '40.0G', '3', '2']);
+    assert.deepEqual(words(lines.find((l) => l.startsWith('node1.'))), [
+      'node1.example.com',
+      '1.0T',
+      '512.0G',
+      '64.0G',
+      '1.0G',
+      '40.0G',
+      '3',
+      '2',
+    ]);
     assert.deepEqual(words(lines.find((l) => l.startsWith('node5.'))), ['node5.example.com', '*', '*', '*', '*', '*', '0', '0']);
   });
 
-  await t.test('instances: gnt-instance list\'s columns', async () => {
+  await t.test("instances: gnt-instance list's columns", async () => {
     const r = await runCli(['query', 'instances', ...socket]);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trimEnd().split('\n');
     assert.deepEqual(words(lines[0]), ['Instance', 'Hypervisor', 'OS', 'Primary_node', 'Status', 'Memory']);
-    assert.deepEqual(words(lines.find((l) => l.startsWith('web1.'))), ['web1.example.com', 'kvm', 'debootstrap+default', 'node1.example.com', 'running', '2.0G']);
+    assert.deepEqual(words(lines.find((l) => l.startsWith('web1.'))), [
+      'web1.example.com',
+      'kvm',
+      'debootstrap+default',
+      'node1.example.com',
+      'running',
+      '2.0G',
+    ]);
   });
 
   await t.test('groups, jobs and networks print their titles', async () => {
@@ -112,7 +138,17 @@ test('query against serve --demo', { timeout: 90_000 }, async (t) => {
   });
 
   await t.test('--filter in the qlang list form, and two filters combined', async () => {
-    const r = await runCli(['query', 'instances', 'name', ...socket, '--no-headers', '--filter', '["=", "pnode", "node1.example.com"]', '--filter', 'status=running']);
+    const r = await runCli([
+      'query',
+      'instances',
+      'name',
+      ...socket,
+      '--no-headers',
+      '--filter',
+      '["=", "pnode", "node1.example.com"]',
+      '--filter',
+      'status=running',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'pxe1.example.com\nweb1.example.com\n');
   });
@@ -120,7 +156,17 @@ test('query against serve --demo', { timeout: 90_000 }, async (t) => {
   await t.test('--separator gives plain MiB for scripts; --units overrides', async () => {
     const r = await runCli(['query', 'nodes', 'name,mtotal', ...socket, '--separator', '|', '--filter', 'name=node1.example.com']);
     assert.equal(r.stdout, 'Node|MTotal\nnode1.example.com|65536\n');
-    const g = await runCli(['query', 'nodes', 'name,mtotal', ...socket, '--no-headers', '--units', 'g', '--filter', 'name=node1.example.com']);
+    const g = await runCli([
+      'query',
+      'nodes',
+      'name,mtotal',
+      ...socket,
+      '--no-headers',
+      '--units',
+      'g',
+      '--filter',
+      'name=node1.example.com',
+    ]);
     assert.equal(g.stdout, 'node1.example.com 64.0\n');
   });
 
@@ -129,7 +175,10 @@ test('query against serve --demo', { timeout: 90_000 }, async (t) => {
     assert.equal(r.code, 0, r.stderr);
     const records = JSON.parse(r.stdout) as Array<Record<string, unknown>>;
     assert.deepEqual(records[0], { name: 'node1.example.com', mfree: 40960, offline: false });
-    assert.deepEqual(records.find((x) => x['name'] === 'node5.example.com'), { name: 'node5.example.com', mfree: null, offline: true });
+    assert.deepEqual(
+      records.find((x) => x['name'] === 'node5.example.com'),
+      { name: 'node5.example.com', mfree: null, offline: true },
+    );
   });
 
   await t.test('an unknown field is warned about and exits 1', async () => {
@@ -139,7 +188,7 @@ test('query against serve --demo', { timeout: 90_000 }, async (t) => {
     assert.match(r.stdout, /^Node\s+bogus\nnode1\.example\.com\s+\?\?\n/);
   });
 
-  await t.test('a filter the daemon cannot parse exits 1 with luxid\'s text', async () => {
+  await t.test("a filter the daemon cannot parse exits 1 with luxid's text", async () => {
     const r = await runCli(['query', 'nodes', ...socket, '--filter', '["frobnicate", "name"]']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^Request failed: Failed to parse request: .*Unknown filter operand 'frobnicate'/);

@@ -38,14 +38,26 @@ test('errors_unittest GetErrorClass: "", ".", "-" and "ECODE_INVAL" are no class
 test('Errors.hs prop_GenericError_serialisation: every class round-trips through [name, args]', () => {
   const names = Object.keys(GANETI_ERROR_SHAPES) as GanetiErrorName[];
   const str = fc.string({ maxLength: 8, unit: 'binary' });
-  const argFor = { string: str, int: fc.integer(), strings: fc.array(str, { maxLength: 3 }), hookResults: fc.array(fc.tuple(str, str, str), { maxLength: 3 }) };
+  const argFor = {
+    string: str,
+    int: fc.integer(),
+    strings: fc.array(str, { maxLength: 3 }),
+    hookResults: fc.array(fc.tuple(str, str, str), { maxLength: 3 }),
+  };
   fc.assert(
-    fc.property(fc.constantFrom(...names).chain((name) => fc.tuple(fc.constant(name), fc.tuple(...GANETI_ERROR_SHAPES[name].map((k) => argFor[k] as fc.Arbitrary<unknown>)))), ([name, args]) => {
-      const wire = createGanetiError(name, args).toWire();
-      const back = GanetiError.fromWire(decodeResponse(JSON.stringify({ success: false, result: wire })).result);
-      assert.equal(back.className, name);
-      assert.deepEqual(back.args, args);
-    }),
+    fc.property(
+      fc
+        .constantFrom(...names)
+        .chain((name) =>
+          fc.tuple(fc.constant(name), fc.tuple(...GANETI_ERROR_SHAPES[name].map((k) => argFor[k] as fc.Arbitrary<unknown>))),
+        ),
+      ([name, args]) => {
+        const wire = createGanetiError(name, args).toWire();
+        const back = GanetiError.fromWire(decodeResponse(JSON.stringify({ success: false, result: wire })).result);
+        assert.equal(back.className, name);
+        assert.deepEqual(back.args, args);
+      },
+    ),
     { numRuns: 300 },
   );
 });
@@ -113,7 +125,9 @@ test('Luxi.hs prop_ClientServer: an echo server returns every message of a seque
   );
 });
 
-test('UDSServer: a parse error gets a string answer and the connection closes; the htools order is kept', { timeout: 10_000 }, async (t) => {
+test('UDSServer: a parse error gets a string answer and the connection closes; the htools order is kept', {
+  timeout: 10_000,
+}, async (t) => {
   const path = tempSocketPath(t);
   const server = createServer({
     parse(method) {

@@ -26,29 +26,69 @@ test('a minimal cluster file gets defaults and serves queries', () => {
 test('loadCluster names the missing or ill-typed key', () => {
   const base = () => structuredClone(sampleCluster()) as unknown as Record<string, any>;
   const cases: Array<[(c: Record<string, any>) => void, RegExp]> = [
-    [(c) => { delete c['info'].name; }, /info\.name: missing required key/],
-    [(c) => { c['nodes'][2].offline = 'yes'; }, /nodes\[2\]\.offline: expected boolean, got string/],
-    [(c) => { c['nodes'][0].group = 'nope'; }, /nodes\[0\]\.group: no group named "nope"/],
-    [(c) => { c['instances'][1].secondaryNodes = ['ghost']; }, /instances\[1\]\.secondaryNodes\[0\]: no node named "ghost"/],
-    [(c) => { delete c['info'].ipolicy.std['cpu-count']; }, /info\.ipolicy\.std\.cpu-count/],
-    [(c) => { c['info'].master = 'ghost'; }, /info\.master: no node named/],
-    [(c) => { c['nodes'] = {}; }, /nodes: expected array/],
+    [
+      (c) => {
+        delete c['info'].name;
+      },
+      /info\.name: missing required key/,
+    ],
+    [
+      (c) => {
+        c['nodes'][2].offline = 'yes';
+      },
+      /nodes\[2\]\.offline: expected boolean, got string/,
+    ],
+    [
+      (c) => {
+        c['nodes'][0].group = 'nope';
+      },
+      /nodes\[0\]\.group: no group named "nope"/,
+    ],
+    [
+      (c) => {
+        c['instances'][1].secondaryNodes = ['ghost'];
+      },
+      /instances\[1\]\.secondaryNodes\[0\]: no node named "ghost"/,
+    ],
+    [
+      (c) => {
+        delete c['info'].ipolicy.std['cpu-count'];
+      },
+      /info\.ipolicy\.std\.cpu-count/,
+    ],
+    [
+      (c) => {
+        c['info'].master = 'ghost';
+      },
+      /info\.master: no node named/,
+    ],
+    [
+      (c) => {
+        c['nodes'] = {};
+      },
+      /nodes: expected array/,
+    ],
   ];
   for (const [mutate, message] of cases) {
     const c = base();
     mutate(c);
-    assert.throws(() => loadCluster(c), (e: unknown) => e instanceof TypeError && message.test(e.message), String(message));
+    assert.throws(
+      () => loadCluster(c),
+      (e: unknown) => e instanceof TypeError && message.test(e.message),
+      String(message),
+    );
   }
   assert.throws(() => loadCluster('{not json'), SyntaxError);
 });
 
-test('the sample nodes\' free memory and disk add up with their instances, as htools check', (t) => {
+test("the sample nodes' free memory and disk add up with their instances, as htools check", (t) => {
   // htools count 4096 MiB for a KVM node itself, whatever mnode says (setStaticKvmNodeMem).
   const kvmNodeMemory = 4096;
   const l = new DemoLuxid();
   t.after(() => l.close());
-  const instances = l.QueryInstances([], ['pnode', 'snodes', 'be/memory', 'disk_usage', 'status'], false) as
-    Array<[string, string[], number, number, string]>;
+  const instances = l.QueryInstances([], ['pnode', 'snodes', 'be/memory', 'disk_usage', 'status'], false) as Array<
+    [string, string[], number, number, string]
+  >;
   for (const [name, mtotal, mfree, dtotal, dfree] of l.QueryNodes([], ['name', 'mtotal', 'mfree', 'dtotal', 'dfree'], false)) {
     if (mtotal === null) continue; // offline: no live data
     const running = instances.filter(([p, , , , status]) => p === name && status === 'running').reduce((s, i) => s + i[2], 0);

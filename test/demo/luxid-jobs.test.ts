@@ -30,9 +30,15 @@ test('a job moves queued -> running -> success with logs, results and timestamps
   assert.ok(row);
   assert.deepEqual(row.slice(0, 3), ['success', ['success', 'success'], [null, true]]);
   // OP_TEST_DELAY logs nothing (as in Ganeti); the demo logs the start of other opcodes.
-  assert.deepEqual((row[3] as unknown[][][]).map((l) => l.length), [0, 1]);
+  assert.deepEqual(
+    (row[3] as unknown[][][]).map((l) => l.length),
+    [0, 1],
+  );
   const logs = (row[3] as unknown[][][]).flat();
-  assert.deepEqual(logs.map((e) => e[0]), [1]);
+  assert.deepEqual(
+    logs.map((e) => e[0]),
+    [1],
+  );
   assert.equal(logs[0]?.[2], 'message');
   assert.equal(logs[0]?.[3], 'Executing OP_CLUSTER_VERIFY');
   assert.ok(Array.isArray(logs[0]?.[1]) && (logs[0]?.[1] as unknown[]).length === 2);
@@ -48,14 +54,29 @@ test('a failing or unknown opcode ends the job in error and fails the rest', (t)
   const b = l.SubmitJob([{ OP_ID: 'OP_NO_SUCH_THING' }]);
   clock.advance(100);
   const rows = l.QueryJobs([a, b], ['status', 'opstatus', 'opresult']);
-  assert.deepEqual(rows[0], ['error', ['error', 'error'],
-    [['OpExecError', ['Opcode failure was requested']], ['OpExecError', ['Preceding opcode failed']]]]);
+  assert.deepEqual(rows[0], [
+    'error',
+    ['error', 'error'],
+    [
+      ['OpExecError', ['Opcode failure was requested']],
+      ['OpExecError', ['Preceding opcode failed']],
+    ],
+  ]);
   assert.deepEqual(rows[1], ['error', ['error'], [['OpCodeUnknown', ['Unknown opcode OP_NO_SUCH_THING']]]]);
 });
 
 test('the OP_TEST_DELAY summary shows the duration as Haskell shows a Double', () => {
-  const cases: Array<[number, string]> = [[0.1, '0.1'], [5, '5.0'], [3.25, '3.25'], [0.05, '5.0e-2'], [-1, '-1.0'], [0, '0.0'],
-    [1e7, '1.0e7'], [12345678.9, '1.23456789e7'], [9999999, '9999999.0']];
+  const cases: Array<[number, string]> = [
+    [0.1, '0.1'],
+    [5, '5.0'],
+    [3.25, '3.25'],
+    [0.05, '5.0e-2'],
+    [-1, '-1.0'],
+    [0, '0.0'],
+    [1e7, '1.0e7'],
+    [12345678.9, '1.23456789e7'],
+    [9999999, '9999999.0'],
+  ];
   for (const [d, shown] of cases) assert.equal(opSummary({ OP_ID: 'OP_TEST_DELAY', duration: d }), `TEST_DELAY(${shown})`);
   assert.equal(opSummary({ OP_ID: 'OP_INSTANCE_STARTUP', instance_name: 'web1' }), 'INSTANCE_STARTUP(web1)');
 });
@@ -66,32 +87,69 @@ test('OP_TEST_DELAY with a duration <= 0 fails with OpPrereqError before it runs
   const b = l.SubmitJob([delay({ duration: 0 })]);
   clock.advance(10);
   const rows = l.QueryJobs([a, b], ['status', 'opstatus', 'opresult', 'oplog', 'opexec']);
-  assert.deepEqual(rows[0], ['error', ['error', 'error'],
-    [['OpPrereqError', ['Duration must be greater than zero']], ['OpExecError', ['Preceding opcode failed']]], [[], []], [null, null]]);
+  assert.deepEqual(rows[0], [
+    'error',
+    ['error', 'error'],
+    [
+      ['OpPrereqError', ['Duration must be greater than zero']],
+      ['OpExecError', ['Preceding opcode failed']],
+    ],
+    [[], []],
+    [null, null],
+  ]);
   assert.deepEqual(rows[1]?.slice(0, 3), ['error', ['error'], [['OpPrereqError', ['Duration must be greater than zero']]]]);
   assert.equal(clock.pending, 0);
 });
 
 test('opcodes are stored as luxid parses them, and the LU fills debug_level and on_node_uuids', (t) => {
   const { l, clock } = setup(t);
-  const sent = { OP_ID: 'OP_TEST_DELAY', duration: 0.5, dry_run: null, debug_level: null, priority: 0, depends: null, comment: null,
-    reason: [], on_master: false, on_nodes: [], on_node_uuids: null, repeat: 0, interruptible: false, no_locks: true };
+  const sent = {
+    OP_ID: 'OP_TEST_DELAY',
+    duration: 0.5,
+    dry_run: null,
+    debug_level: null,
+    priority: 0,
+    depends: null,
+    comment: null,
+    reason: [],
+    on_master: false,
+    on_nodes: [],
+    on_node_uuids: null,
+    repeat: 0,
+    interruptible: false,
+    no_locks: true,
+  };
   const id = l.SubmitJob([sent, { OP_ID: 'OP_TEST_DELAY', duration: 0.5, on_nodes: ['node2'], reason: [] }]);
   const stored = () => l.QueryJobs([id], ['ops'])[0]?.[0] as Array<Record<string, unknown>>;
   const { dry_run: _d, debug_level: _l, on_node_uuids: _u, ...kept } = sent;
   assert.deepEqual({ ...stored()[0], reason: [] }, kept);
-  assert.deepEqual(stored()[1], { OP_ID: 'OP_TEST_DELAY', duration: 0.5, on_nodes: ['node2'], reason: stored()[1]?.['reason'], priority: 0,
-    depends: null, comment: null, on_master: true, repeat: 0, interruptible: false, no_locks: true });
+  assert.deepEqual(stored()[1], {
+    OP_ID: 'OP_TEST_DELAY',
+    duration: 0.5,
+    on_nodes: ['node2'],
+    reason: stored()[1]?.['reason'],
+    priority: 0,
+    depends: null,
+    comment: null,
+    on_master: true,
+    repeat: 0,
+    interruptible: false,
+    no_locks: true,
+  });
   clock.advance(10);
   assert.deepEqual({ ...stored()[0], reason: [] }, { ...kept, reason: [], debug_level: 0, on_node_uuids: [] });
   clock.advance(510);
   const second = stored()[1] ?? {};
   const uuidOf = (name: string) => l.Query('node', ['uuid'], ['=', 'name', name]).data[0]?.[0]?.[1];
-  assert.deepEqual([second['debug_level'], second['on_nodes'], second['on_node_uuids']],
-    [0, ['node2.example.com'], [uuidOf('node2.example.com'), uuidOf('node1.example.com')]]);
+  assert.deepEqual(
+    [second['debug_level'], second['on_nodes'], second['on_node_uuids']],
+    [0, ['node2.example.com'], [uuidOf('node2.example.com'), uuidOf('node1.example.com')]],
+  );
   const bad = l.SubmitJob([{ OP_ID: 'OP_TEST_DELAY', duration: 1, on_nodes: ['nosuch'], reason: [] }]);
   clock.advance(10);
-  assert.deepEqual(l.QueryJobs([bad], ['status', 'opresult']), [['error', [['OpPrereqError', ['Node name nosuch not found', 'unknown_entity']]]]]);
+  assert.deepEqual(l.QueryJobs([bad], ['status', 'opresult']), [
+    ['error', [['OpPrereqError', ['Node name nosuch not found', 'unknown_entity']]]],
+  ]);
 });
 
 test('ops without a string OP_ID are refused as parse errors', (t) => {
@@ -104,11 +162,17 @@ test('ops without a string OP_ID are refused as parse errors', (t) => {
 test('the drain flag stops SubmitJob and SubmitManyJobs but not SubmitJobToDrainedQueue', (t) => {
   const { l } = setup(t);
   assert.equal(l.SetDrainFlag(true), true);
-  assert.throws(() => l.SubmitJob([delay()]), (e: unknown) => e instanceof GenericError && e.message === 'Queue drained');
+  assert.throws(
+    () => l.SubmitJob([delay()]),
+    (e: unknown) => e instanceof GenericError && e.message === 'Queue drained',
+  );
   assert.throws(() => l.SubmitManyJobs([[delay()]]), /Queue drained/);
   assert.equal(l.SubmitJobToDrainedQueue([delay()]), 1);
   l.SetDrainFlag(false);
-  assert.deepEqual(l.SubmitManyJobs([[delay()], [delay()]]), [[true, 2], [true, 3]]);
+  assert.deepEqual(l.SubmitManyJobs([[delay()], [delay()]]), [
+    [true, 2],
+    [true, 3],
+  ]);
 });
 
 test('QueryJobs gives a row of nulls for an unknown job and lists all jobs for null', (t) => {
@@ -134,8 +198,10 @@ test('19-digit reason timestamps survive submit, query and the JSON codec exactl
 
 test('WaitForJobChange answers a change at once, waits for the next one, and returns prev on timeout', async (t) => {
   const { l, clock } = setup(t);
-  await assert.rejects(l.WaitForJobChange(99, ['status'], null, null, 10),
-    (e: unknown) => e instanceof JobLost && e.message === "Can't load job file");
+  await assert.rejects(
+    l.WaitForJobChange(99, ['status'], null, null, 10),
+    (e: unknown) => e instanceof JobLost && e.message === "Can't load job file",
+  );
   const id = l.SubmitJob([{ OP_ID: 'OP_CLUSTER_VERIFY' }, delay({ duration: 5 })]);
   const first = await l.WaitForJobChange(id, ['status'], null, null, 10);
   assert.deepEqual(first, [['queued'], []]);
@@ -212,6 +278,8 @@ test('ArchiveJob and AutoArchiveJobs archive finished jobs only', (t) => {
 
 test('PickupJob is refused as internal', (t) => {
   const { l } = setup(t);
-  assert.throws(() => l.PickupJob(1), (e: unknown) => e instanceof GenericError &&
-    e.message === "Luxi call 'PickupJob' is for internal use only");
+  assert.throws(
+    () => l.PickupJob(1),
+    (e: unknown) => e instanceof GenericError && e.message === "Luxi call 'PickupJob' is for internal use only",
+  );
 });

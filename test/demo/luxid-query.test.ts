@@ -5,10 +5,42 @@ import { sampleCluster } from '../../src/demo/cluster.js';
 import { GanetiError, OpPrereqError, ParameterError, GenericError } from '../../src/errors.js';
 import { DemoParseError } from '../../src/demo/qlang.js';
 
-const HTOOLS_NODE = ['name', 'mtotal', 'mnode', 'mfree', 'dtotal', 'dfree', 'ctotal', 'cnos', 'offline', 'drained',
-  'vm_capable', 'ndp/spindle_count', 'group.uuid', 'tags', 'ndp/exclusive_storage', 'sptotal', 'spfree', 'ndp/cpu_speed'];
-const HTOOLS_INSTANCE = ['name', 'disk_usage', 'be/memory', 'be/vcpus', 'status', 'pnode', 'snodes', 'tags',
-  'be/auto_balance', 'disk_template', 'be/spindle_use', 'disk.sizes', 'disk.spindles', 'forthcoming'];
+const HTOOLS_NODE = [
+  'name',
+  'mtotal',
+  'mnode',
+  'mfree',
+  'dtotal',
+  'dfree',
+  'ctotal',
+  'cnos',
+  'offline',
+  'drained',
+  'vm_capable',
+  'ndp/spindle_count',
+  'group.uuid',
+  'tags',
+  'ndp/exclusive_storage',
+  'sptotal',
+  'spfree',
+  'ndp/cpu_speed',
+];
+const HTOOLS_INSTANCE = [
+  'name',
+  'disk_usage',
+  'be/memory',
+  'be/vcpus',
+  'status',
+  'pnode',
+  'snodes',
+  'tags',
+  'be/auto_balance',
+  'disk_template',
+  'be/spindle_use',
+  'disk.sizes',
+  'disk.spindles',
+  'forthcoming',
+];
 const HTOOLS_GROUP = ['uuid', 'name', 'alloc_policy', 'ipolicy', 'tags'];
 
 function luxid(): DemoLuxid {
@@ -24,13 +56,33 @@ test('the htools node query gives normal cells of the right types for every onli
   const r = l.Query('node', HTOOLS_NODE, null);
   assert.equal(r.fields.length, HTOOLS_NODE.length);
   assert.equal(r.fields.find((f) => f.name === 'ndp/cpu_speed')?.kind, 'float');
-  const want = ['string', 'number', 'number', 'number', 'number', 'number', 'number', 'number', 'boolean', 'boolean',
-    'boolean', 'number', 'string', 'array', 'boolean', 'number', 'number', 'number'];
+  const want = [
+    'string',
+    'number',
+    'number',
+    'number',
+    'number',
+    'number',
+    'number',
+    'number',
+    'boolean',
+    'boolean',
+    'boolean',
+    'number',
+    'string',
+    'array',
+    'boolean',
+    'number',
+    'number',
+    'number',
+  ];
   assert.equal(r.data.length, 5);
   for (const row of r.data) {
     const offline = row[8]?.[1] === true;
     row.forEach(([status, value], i) => {
-      const live = ['mtotal', 'mnode', 'mfree', 'dtotal', 'dfree', 'ctotal', 'cnos', 'sptotal', 'spfree'].includes(HTOOLS_NODE[i] as string);
+      const live = ['mtotal', 'mnode', 'mfree', 'dtotal', 'dfree', 'ctotal', 'cnos', 'sptotal', 'spfree'].includes(
+        HTOOLS_NODE[i] as string,
+      );
       if (offline && live) {
         assert.deepEqual([status, value], [4, null], `offline node, field ${HTOOLS_NODE[i]}`);
       } else {
@@ -39,7 +91,10 @@ test('the htools node query gives normal cells of the right types for every onli
       }
     });
   }
-  assert.deepEqual(r.data.map((row) => row[0]?.[1]), [1, 2, 3, 4, 5].map((n) => `node${n}.example.com`));
+  assert.deepEqual(
+    r.data.map((row) => row[0]?.[1]),
+    [1, 2, 3, 4, 5].map((n) => `node${n}.example.com`),
+  );
 });
 
 test('the htools instance query gives normal cells, with statuses htools understand', () => {
@@ -90,8 +145,10 @@ test('Query marks unknown fields as kind unknown with status 1 cells', () => {
 
 test('Query on an unknown resource is a parse error; on cluster it is not supported', () => {
   const l = luxid();
-  assert.throws(() => l.Query('nosuchresource', ['name'], null),
-    (e: unknown) => e instanceof DemoParseError && e.code === 'UDS_ERR_LUXI_PARSE' && /^Cannot convert value/.test(e.message));
+  assert.throws(
+    () => l.Query('nosuchresource', ['name'], null),
+    (e: unknown) => e instanceof DemoParseError && e.code === 'UDS_ERR_LUXI_PARSE' && /^Cannot convert value/.test(e.message),
+  );
   assert.throws(() => l.Query('cluster', ['name'], null), GenericError);
 });
 
@@ -99,15 +156,20 @@ test('Query with a name filter keeps the requested order and fails on missing na
   const l = luxid();
   const r = l.Query('node', ['name'], ['|', ['=', 'name', 'node3.example.com'], ['=', 'name', 'node1']]);
   assert.deepEqual(r.data, [[[0, 'node3.example.com']], [[0, 'node1.example.com']]]);
-  assert.throws(() => l.Query('node', ['name'], ['=', 'name', 'nosuch']),
-    (e: unknown) => e instanceof OpPrereqError && e.message === 'Node name nosuch not found' && e.errCode === 'unknown_entity');
+  assert.throws(
+    () => l.Query('node', ['name'], ['=', 'name', 'nosuch']),
+    (e: unknown) => e instanceof OpPrereqError && e.message === 'Node name nosuch not found' && e.errCode === 'unknown_entity',
+  );
 });
 
 test('Query filters with comparisons, regexps, lists and booleans', () => {
   const l = luxid();
   const names = (flt: unknown[]) => l.Query('instance', ['name'], flt).data.map((row) => row[0]?.[1]);
-  assert.deepEqual(names(['&', ['==', 'disk_template', 'drbd'], ['>=', 'be/vcpus', 2]]),
-    ['db1.example.com', 'web1.example.com', 'web2.example.com']);
+  assert.deepEqual(names(['&', ['==', 'disk_template', 'drbd'], ['>=', 'be/vcpus', 2]]), [
+    'db1.example.com',
+    'web1.example.com',
+    'web2.example.com',
+  ]);
   assert.deepEqual(names(['=~', 'name', '^web']), ['web1.example.com', 'web2.example.com']);
   assert.deepEqual(names(['=[]', 'tags', 'app:db']), ['db1.example.com']);
   assert.deepEqual(names(['!', ['?', 'admin_up']]), ['build1.example.com', 'old1.example.com']);
@@ -121,18 +183,27 @@ test('classic queries return plain values, drop unknown names and refuse locking
   const l = luxid();
   assert.deepEqual(l.QueryNodes(['node2', 'nosuch'], ['name', 'pinst_cnt', 'sinst_cnt'], false), [['node2.example.com', 2, 1]]);
   assert.deepEqual(l.QueryInstances(['unknown.name'], ['name'], false), []);
-  assert.deepEqual(l.QueryGroups([], ['name', 'node_cnt'], false), [['default', 3], ['rack2', 2]]);
+  assert.deepEqual(l.QueryGroups([], ['name', 'node_cnt'], false), [
+    ['default', 3],
+    ['rack2', 2],
+  ]);
   assert.deepEqual(l.QueryNetworks(['backend'], ['name', 'gateway'], false), [['backend', null]]);
-  assert.throws(() => l.QueryNodes([], ['name'], true),
-    (e: unknown) => e instanceof OpPrereqError && e.message === 'Sync queries are not allowed' && e.errCode === 'wrong_input');
-  assert.throws(() => l.QueryInstances([], ['name', 'nosuchfield', 'other'], false),
-    (e: unknown) => e instanceof OpPrereqError && e.message === 'Unknown output fields selected: nosuchfield, other');
+  assert.throws(
+    () => l.QueryNodes([], ['name'], true),
+    (e: unknown) => e instanceof OpPrereqError && e.message === 'Sync queries are not allowed' && e.errCode === 'wrong_input',
+  );
+  assert.throws(
+    () => l.QueryInstances([], ['name', 'nosuchfield', 'other'], false),
+    (e: unknown) => e instanceof OpPrereqError && e.message === 'Unknown output fields selected: nosuchfield, other',
+  );
 });
 
 test('QueryExports lists exports per node and a null for an offline node', () => {
   const l = luxid();
-  assert.deepEqual(l.QueryExports(['node2.example.com'], false),
-    [['node2.example.com', 'web1.example.com'], ['node2.example.com', 'cache1.example.com']]);
+  assert.deepEqual(l.QueryExports(['node2.example.com'], false), [
+    ['node2.example.com', 'web1.example.com'],
+    ['node2.example.com', 'cache1.example.com'],
+  ]);
   const all = l.QueryExports([], false);
   assert.deepEqual(all.at(-1), ['node5.example.com', null]);
 });
@@ -141,9 +212,16 @@ test('QueryFields lists all fields sorted, or the named ones', () => {
   const l = luxid();
   const all = l.QueryFields('job', null).fields.map((f) => f.name);
   assert.ok(all.includes('received_ts') && all.includes('oplog'));
-  assert.deepEqual(l.QueryFields('node', ['name', 'bogus']).fields.map((f) => f.kind), ['text', 'unknown']);
-  assert.deepEqual(l.QueryFields('instance', ['be/memory']).fields[0],
-    { name: 'be/memory', title: 'ConfigMaxMem', kind: 'unit', doc: 'The "maxmem" backend parameter' });
+  assert.deepEqual(
+    l.QueryFields('node', ['name', 'bogus']).fields.map((f) => f.kind),
+    ['text', 'unknown'],
+  );
+  assert.deepEqual(l.QueryFields('instance', ['be/memory']).fields[0], {
+    name: 'be/memory',
+    title: 'ConfigMaxMem',
+    kind: 'unit',
+    doc: 'The "maxmem" backend parameter',
+  });
 });
 
 test('QueryTags answers per kind and names the missing entity', () => {
@@ -152,15 +230,25 @@ test('QueryTags answers per kind and names the missing entity', () => {
   assert.deepEqual(l.QueryTags('instance', 'db1.example.com'), ['app:db']);
   assert.deepEqual(l.QueryTags('nodegroup', 'default'), ['dc:one']);
   assert.deepEqual(l.QueryTags('network', 'frontend'), ['public']);
-  assert.throws(() => l.QueryTags('node', 'nosuch'),
-    (e: unknown) => e instanceof GanetiError && e.className === 'OpPrereqError' &&
-      e.args[0] === 'Node name nosuch not found' && e.args[1] === 'unknown_entity');
+  assert.throws(
+    () => l.QueryTags('node', 'nosuch'),
+    (e: unknown) =>
+      e instanceof GanetiError &&
+      e.className === 'OpPrereqError' &&
+      e.args[0] === 'Node name nosuch not found' &&
+      e.args[1] === 'unknown_entity',
+  );
 });
 
 test('QueryConfigValues answers the known keys and null for the rest', () => {
   const l = luxid();
-  assert.deepEqual(l.QueryConfigValues(['cluster_name', 'master_node', 'drain_flag', 'nosuch', 'watcher_pause']),
-    ['cluster.example.com', 'node1.example.com', false, null, null]);
+  assert.deepEqual(l.QueryConfigValues(['cluster_name', 'master_node', 'drain_flag', 'nosuch', 'watcher_pause']), [
+    'cluster.example.com',
+    'node1.example.com',
+    false,
+    null,
+    null,
+  ]);
   l.SetDrainFlag(true);
   assert.deepEqual(l.QueryConfigValues(['drain_flag']), [true]);
 });
@@ -201,8 +289,22 @@ test('hv/* fields give the merged hypervisor parameter, or no data where the hyp
   const l = new DemoLuxid();
   t.after(() => l.close());
   const q = l.Query('instance', ['hv/acpi', 'hv/boot_order', 'hv/kernel_args', 'hv/nosuch'], ['=', 'name', 'web1.example.com']);
-  assert.deepEqual(q.fields.map((f) => [f.name, f.title, f.kind]),
-    [['hv/acpi', 'ACPI', 'bool'], ['hv/boot_order', 'Boot_order', 'other'], ['hv/kernel_args', 'hv/kernel_args', 'other'], ['hv/nosuch', 'hv/nosuch', 'unknown']]);
-  assert.deepEqual(q.data, [[[0, true], [0, 'disk'], [2, null], [1, null]]]);
+  assert.deepEqual(
+    q.fields.map((f) => [f.name, f.title, f.kind]),
+    [
+      ['hv/acpi', 'ACPI', 'bool'],
+      ['hv/boot_order', 'Boot_order', 'other'],
+      ['hv/kernel_args', 'hv/kernel_args', 'other'],
+      ['hv/nosuch', 'hv/nosuch', 'unknown'],
+    ],
+  );
+  assert.deepEqual(q.data, [
+    [
+      [0, true],
+      [0, 'disk'],
+      [2, null],
+      [1, null],
+    ],
+  ]);
   assert.equal(l.QueryFields('instance', null).fields.filter((f) => f.name.startsWith('hv/')).length, 82);
 });

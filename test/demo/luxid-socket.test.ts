@@ -27,12 +27,19 @@ test('the demo luxid behind the Luxi dispatch answers htools and keeps big integ
   assert.equal(ops[0]?.reason[0]?.[2], ns);
   // A 19-digit job id (beyond 2^53) is read exactly and echoed in the [[id, null]] row.
   const bigId = 1795633315754584001n;
-  assert.deepEqual(await client.call('QueryJobs', [[bigId, `${bigId}`], ['id', 'status']]), [[bigId, null]]);
+  assert.deepEqual(
+    await client.call('QueryJobs', [
+      [bigId, `${bigId}`],
+      ['id', 'status'],
+    ]),
+    [[bigId, null]],
+  );
   assert.deepEqual(await client.call('ArchiveJob', [bigId]), false);
   await assert.rejects(client.call('Query', ['nosuch', ['name'], null]), /Failed to parse request: Cannot convert value/);
   // luxid parses the generic opcode params first and needs a reason trail in every opcode.
   const bare = await connectClient(path, {});
   t.after(() => bare.destroy());
-  await assert.rejects(bare.call('SubmitJob', [[{ OP_ID: 'OP_TEST_DELAY', duration: 1 }]]),
-    { message: `Failed to parse request: SubmitJob: key 'reason' not found, object contains only ["OP_ID","duration"]` });
+  await assert.rejects(bare.call('SubmitJob', [[{ OP_ID: 'OP_TEST_DELAY', duration: 1 }]]), {
+    message: `Failed to parse request: SubmitJob: key 'reason' not found, object contains only ["OP_ID","duration"]`,
+  });
 });

@@ -11,12 +11,22 @@ test('parseFilter maps the legacy operators onto the current ones', () => {
 
 test('parseFilter refuses what luxid fails to decode', () => {
   const bad: unknown[] = [
-    'name', ['nosuchop', 'a', 'b'], ['==', 'a'], ['==', 'a', 1.5], ['==', 'a', true], ['!', ['?', 'a'], ['?', 'b']],
-    ['=~', 'name', '('], [5, 'a'], ['?', 7],
+    'name',
+    ['nosuchop', 'a', 'b'],
+    ['==', 'a'],
+    ['==', 'a', 1.5],
+    ['==', 'a', true],
+    ['!', ['?', 'a'], ['?', 'b']],
+    ['=~', 'name', '('],
+    [5, 'a'],
+    ['?', 7],
   ];
   for (const f of bad) {
-    assert.throws(() => parseFilter(f), (e: unknown) => e instanceof DemoParseError && e.message.startsWith('Cannot convert value'),
-      JSON.stringify(f));
+    assert.throws(
+      () => parseFilter(f),
+      (e: unknown) => e instanceof DemoParseError && e.message.startsWith('Cannot convert value'),
+      JSON.stringify(f),
+    );
   }
 });
 

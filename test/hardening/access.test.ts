@@ -12,12 +12,13 @@ import { createServer } from '../../src/dispatch/server.js';
 import { peerCredentialsAvailable, type PeerCredentials } from '../../src/transport/peer-credentials.js';
 import { RawPeer, startServer } from './raw.js';
 
-const ADDON_MISSING =
-  'SKIPPED: native/peercred is not built (node-gyp rebuild -C native/peercred); peer credential checks are NOT covered';
+const ADDON_MISSING = 'SKIPPED: native/peercred is not built (node-gyp rebuild -C native/peercred); peer credential checks are NOT covered';
 
 for (const mode of [0o660, 0o600, 0o666]) {
   for (const umask of [0o000, 0o022, 0o077, 0o777]) {
-    test(`creates the socket with mode 0${mode.toString(8)} exactly under umask 0${umask.toString(8).padStart(3, '0')} and restores the umask`, { timeout: 10_000 }, async (t) => {
+    test(`creates the socket with mode 0${mode.toString(8)} exactly under umask 0${umask.toString(8).padStart(3, '0')} and restores the umask`, {
+      timeout: 10_000,
+    }, async (t) => {
       const previous = process.umask(umask);
       t.after(() => process.umask(previous));
       const { path } = await startServer(t, echoHandler, { mode });
@@ -138,7 +139,10 @@ test('without peer credentials, allowUids refuses with a message saying why', { 
   assert.ok(text.endsWith('\x03'));
   assert.deepEqual(JSON.parse(text.slice(0, -1)), {
     success: false,
-    result: ['GenericError', ['Access denied: peer credentials are unavailable (build native/peercred), so allowUids/allowGids cannot be checked']],
+    result: [
+      'GenericError',
+      ['Access denied: peer credentials are unavailable (build native/peercred), so allowUids/allowGids cannot be checked'],
+    ],
   });
 });
 

@@ -25,10 +25,7 @@ const strictAsyncHandler: Handler<{ method: string; args: unknown[] }, unknown> 
 };
 
 /** What a case expects back. */
-type Expect =
-  | { kind: 'parse-failure'; includes: string }
-  | { kind: 'answer'; answers: Answer[] }
-  | { kind: 'closed-silently' };
+type Expect = { kind: 'parse-failure'; includes: string } | { kind: 'answer'; answers: Answer[] } | { kind: 'closed-silently' };
 
 interface Case {
   name: string;
@@ -72,10 +69,22 @@ const cases: Case[] = [
   { name: 'trailing whitespace as Python sends it', input: '{"method": "echo", "args": [1]}\n\x03', ...both(ok([1])) },
   { name: 'data after the JSON value', input: '{"method":"echo","args":[1]} x\x03', ...both(failed('Invalid JSON')) },
   // Invalid UTF-8 is read as Latin-1 (default invalidUtf8 policy), so no byte is lost.
-  { name: 'invalid UTF-8 in a string', input: Buffer.from([...Buffer.from('{"method":"echo","args":["'), 0xff, 0xe9, ...Buffer.from('"]}'), 0x03]), ...both(ok(['\u00ff\u00e9'])) },
-  { name: 'an encoded lone surrogate (ED A0 80)', input: Buffer.from([...Buffer.from('{"method":"echo","args":["'), 0xed, 0xa0, 0x80, ...Buffer.from('"]}'), 0x03]), ...both(ok(['\u00ed\u00a0\u0080'])) },
+  {
+    name: 'invalid UTF-8 in a string',
+    input: Buffer.from([...Buffer.from('{"method":"echo","args":["'), 0xff, 0xe9, ...Buffer.from('"]}'), 0x03]),
+    ...both(ok(['\u00ff\u00e9'])),
+  },
+  {
+    name: 'an encoded lone surrogate (ED A0 80)',
+    input: Buffer.from([...Buffer.from('{"method":"echo","args":["'), 0xed, 0xa0, 0x80, ...Buffer.from('"]}'), 0x03]),
+    ...both(ok(['\u00ed\u00a0\u0080'])),
+  },
   { name: 'an escaped lone surrogate', input: '{"method":"echo","args":["\\ud800"]}\x03', ...both(ok(['\ud800'])) },
-  { name: 'valid UTF-8 outside ASCII', input: Buffer.from('{"method":"echo","args":["h\u00e9 \u4e2d \u{1f600}"]}\x03', 'utf8'), ...both(ok(['h\u00e9 \u4e2d \u{1f600}'])) },
+  {
+    name: 'valid UTF-8 outside ASCII',
+    input: Buffer.from('{"method":"echo","args":["h\u00e9 \u4e2d \u{1f600}"]}\x03', 'utf8'),
+    ...both(ok(['h\u00e9 \u4e2d \u{1f600}'])),
+  },
   { name: 'NaN', input: '{"method":"echo","args":[NaN]}\x03', ...both(failed('Invalid JSON')) },
   { name: 'Infinity', input: '{"method":"echo","args":[-Infinity]}\x03', ...both(failed('Invalid JSON')) },
   { name: 'duplicate args keys (the first wins, as in Ganeti)', input: '{"method":"echo","args":[1],"args":[2]}\x03', ...both(ok([1])) },
@@ -87,15 +96,47 @@ const cases: Case[] = [
   },
   { name: 'an escaped duplicate key', input: '{"method":"echo","args":[1],"\\u0061rgs":[2]}\x03', ...both(ok([1])) },
   { name: 'duplicate keys nested in args', input: '{"method":"echo","args":[{"k":1,"k":2,"j":3}]}\x03', ...both(ok([{ k: 1, j: 3 }])) },
-  { name: 'a 10,000-digit integer (kept exact)', input: `{"method":"echo","args":[${TEN_K_DIGITS},-${TEN_K_DIGITS}]}\x03`, ...both(ok([BigInt(TEN_K_DIGITS), -BigInt(TEN_K_DIGITS)])) },
-  { name: 'a nanosecond timestamp beyond 2^53', input: '{"method":"echo","args":[1795548371267646000]}\x03', ...both(ok([1795548371267646000n])) },
-  { name: '1e400 (out of range for a double)', input: '{"method":"echo","args":[1e400]}\x03', ...both(failed('out of range for a double')) },
+  {
+    name: 'a 10,000-digit integer (kept exact)',
+    input: `{"method":"echo","args":[${TEN_K_DIGITS},-${TEN_K_DIGITS}]}\x03`,
+    ...both(ok([BigInt(TEN_K_DIGITS), -BigInt(TEN_K_DIGITS)])),
+  },
+  {
+    name: 'a nanosecond timestamp beyond 2^53',
+    input: '{"method":"echo","args":[1795548371267646000]}\x03',
+    ...both(ok([1795548371267646000n])),
+  },
+  {
+    name: '1e400 (out of range for a double)',
+    input: '{"method":"echo","args":[1e400]}\x03',
+    ...both(failed('out of range for a double')),
+  },
   { name: '-1e400', input: '{"method":"echo","args":[-1e400]}\x03', ...both(failed('out of range for a double')) },
-  { name: `${DEEP}-deep array nesting`, input: '['.repeat(DEEP) + ']'.repeat(DEEP) + '\x03', ...both(failed('JSON nesting deeper than 1024 levels')) },
-  { name: `${DEEP}-deep object nesting in args`, input: '{"method":"echo","args":' + '{"a":'.repeat(DEEP) + '1' + '}'.repeat(DEEP + 1) + '\x03', ...both(failed('JSON nesting deeper than 1024 levels')) },
-  { name: 'brackets inside a string (not nesting)', input: `{"method":"echo","args":["${'['.repeat(DEEP)}"]}\x03`, ...both(ok(['['.repeat(DEEP)])) },
-  { name: 'nesting exactly at maxDepth', input: '{"method":"echo","args":' + '['.repeat(1023) + ']'.repeat(1023) + '}\x03', ...both(ok(JSON.parse('['.repeat(1023) + ']'.repeat(1023)))) },
-  { name: 'nesting one past maxDepth', input: '{"method":"echo","args":' + '['.repeat(1024) + ']'.repeat(1024) + '}\x03', ...both(failed('JSON nesting deeper than 1024 levels')) },
+  {
+    name: `${DEEP}-deep array nesting`,
+    input: '['.repeat(DEEP) + ']'.repeat(DEEP) + '\x03',
+    ...both(failed('JSON nesting deeper than 1024 levels')),
+  },
+  {
+    name: `${DEEP}-deep object nesting in args`,
+    input: '{"method":"echo","args":' + '{"a":'.repeat(DEEP) + '1' + '}'.repeat(DEEP + 1) + '\x03',
+    ...both(failed('JSON nesting deeper than 1024 levels')),
+  },
+  {
+    name: 'brackets inside a string (not nesting)',
+    input: `{"method":"echo","args":["${'['.repeat(DEEP)}"]}\x03`,
+    ...both(ok(['['.repeat(DEEP)])),
+  },
+  {
+    name: 'nesting exactly at maxDepth',
+    input: '{"method":"echo","args":' + '['.repeat(1023) + ']'.repeat(1023) + '}\x03',
+    ...both(ok(JSON.parse('['.repeat(1023) + ']'.repeat(1023)))),
+  },
+  {
+    name: 'nesting one past maxDepth',
+    input: '{"method":"echo","args":' + '['.repeat(1024) + ']'.repeat(1024) + '}\x03',
+    ...both(failed('JSON nesting deeper than 1024 levels')),
+  },
   { name: 'an empty frame', input: '\x03', ...both(failed('Invalid JSON')) },
   { name: 'a message cut by EOF', input: '{"method":"echo","args":[1', end: true, ...both({ kind: 'closed-silently' }) },
   { name: 'a frame split byte by byte', input: [...'{"method":"echo","args":["split"]}\x03'], ...both(ok(['split'])) },
@@ -141,11 +182,19 @@ async function check(t: TestContext, path: string, c: Case, expect: Expect): Pro
   peer.socket.destroy();
 }
 
-for (const [label, handler] of [['echo handler', echoHandler], ['strict async handler', strictAsyncHandler]] as const) {
+for (const [label, handler] of [
+  ['echo handler', echoHandler],
+  ['strict async handler', strictAsyncHandler],
+] as const) {
   describe(`bad input (${label})`, () => {
     for (const c of cases) {
       const expect = label === 'echo handler' ? c.echo : c.strict;
-      const outcome = expect.kind === 'answer' ? 'answers' : expect.kind === 'parse-failure' ? 'refuses with the parse-failure string and closes on' : 'closes without an answer on';
+      const outcome =
+        expect.kind === 'answer'
+          ? 'answers'
+          : expect.kind === 'parse-failure'
+            ? 'refuses with the parse-failure string and closes on'
+            : 'closes without an answer on';
       test(`${outcome} ${c.name}, then serves a new connection`, { timeout: 15_000 }, async (t) => {
         const { path } = await startServer(t, handler);
         const started = process.hrtime.bigint();
@@ -192,7 +241,10 @@ test('answers 1000 requests written in one chunk, in order', { timeout: 15_000 }
     for (let i = 0; i < 1000; i++) batch += `{"method":"echo","args":[${i}]}\x03`;
     await peer.write(batch);
     const answers = await peer.answers(1000);
-    assert.deepEqual(answers, Array.from({ length: 1000 }, (_, i) => ({ success: true, result: [i] })));
+    assert.deepEqual(
+      answers,
+      Array.from({ length: 1000 }, (_, i) => ({ success: true, result: [i] })),
+    );
     peer.socket.destroy();
   }
 });
@@ -204,7 +256,10 @@ test('answers the requests before a bad frame in the same chunk, then refuses an
   await peer.closedByServer();
   const answers = peer.frames.map((f) => JSON.parse(f.toString()) as Answer);
   assert.equal(answers.length, 3, 'nothing after the bad frame is answered');
-  assert.deepEqual(answers.slice(0, 2), [{ success: true, result: [1] }, { success: true, result: [2] }]);
+  assert.deepEqual(answers.slice(0, 2), [
+    { success: true, result: [1] },
+    { success: true, result: [2] },
+  ]);
   assert.equal(answers[2]?.success, false);
   assert.match(String(answers[2]?.result), /^Failed to parse request: /);
 });

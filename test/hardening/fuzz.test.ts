@@ -40,14 +40,36 @@ const cuts = fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 8
 
 const good = fc.record({ kind: fc.constant('good' as const), values: fc.array(wireValue, { minLength: 1, maxLength: 6 }), cuts });
 
-const NASTY = ['[', '{"a":', '"', '\\u', '\\ud800', '\x03', '\x00', '1e400', 'NaN', '9'.repeat(40), '\xff', '{"method":"echo","args":[', ']}', ' '];
+const NASTY = [
+  '[',
+  '{"a":',
+  '"',
+  '\\u',
+  '\\ud800',
+  '\x03',
+  '\x00',
+  '1e400',
+  'NaN',
+  '9'.repeat(40),
+  '\xff',
+  '{"method":"echo","args":[',
+  ']}',
+  ' ',
+];
 
 const garbage = fc.record({
   kind: fc.constant('garbage' as const),
   bytes: fc.oneof(
     fc.uint8Array({ maxLength: 2048 }).map((a) => Buffer.from(a)),
     // A valid request with bytes overwritten, inserted or removed.
-    fc.tuple(wireValue, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('set', 'insert', 'delete')), { minLength: 1, maxLength: 6 }))
+    fc
+      .tuple(
+        wireValue,
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('set', 'insert', 'delete')), {
+          minLength: 1,
+          maxLength: 6,
+        }),
+      )
       .map(([value, edits]) => {
         const bytes = [...Buffer.from(requestText(value) + '\x03')];
         for (const [at, byte, op] of edits) {
@@ -58,7 +80,8 @@ const garbage = fc.record({
         }
         return Buffer.from(bytes);
       }),
-    fc.array(fc.tuple(fc.constantFrom(...NASTY), fc.integer({ min: 1, max: 300 })), { maxLength: 6 })
+    fc
+      .array(fc.tuple(fc.constantFrom(...NASTY), fc.integer({ min: 1, max: 300 })), { maxLength: 6 })
       .map((parts) => Buffer.from(parts.map(([s, n]) => s.repeat(n)).join(''), 'latin1')),
   ),
   cuts,
@@ -80,7 +103,10 @@ async function runGood(t: TestContext, path: string, values: unknown[], at: numb
   for (const chunk of split(bytes, at)) await peer.write(chunk);
   const expected = values.map((v) => `{"success":true,"result":[${encodeJson(v)}]}`);
   await peer.until(() => peer.frames.length >= values.length || peer.closed, `${values.length} answers`);
-  assert.deepEqual(peer.frames.map((f) => f.toString('latin1')), expected);
+  assert.deepEqual(
+    peer.frames.map((f) => f.toString('latin1')),
+    expected,
+  );
   assert.equal(peer.closed, false);
   n.frames += values.length;
   peer.socket.destroy();
@@ -110,9 +136,7 @@ async function fuzz(t: TestContext, server: ChildServer, runs: number, seed: num
       n.connections += conns.length;
       await Promise.all(
         conns.map((c) =>
-          c.kind === 'good'
-            ? runGood(t, server.path, c.values, c.cuts, n)
-            : runGarbage(t, server.path, c.bytes, c.cuts, c.politeEnd, n),
+          c.kind === 'good' ? runGood(t, server.path, c.values, c.cuts, n) : runGarbage(t, server.path, c.bytes, c.cuts, c.politeEnd, n),
         ),
       );
     }),
@@ -121,7 +145,9 @@ async function fuzz(t: TestContext, server: ChildServer, runs: number, seed: num
   return n;
 }
 
-test('a stream fuzzer mixing clean and garbage connections never crashes the server nor disturbs clean answers', { timeout: 120_000 }, async (t) => {
+test('a stream fuzzer mixing clean and garbage connections never crashes the server nor disturbs clean answers', {
+  timeout: 120_000,
+}, async (t) => {
   const server = await startChildServer(t, 'echo', { maxMessageBytes: MAX_MESSAGE_BYTES });
   const before = await server.report();
   const n = await fuzz(t, server, RUNS, SEED);

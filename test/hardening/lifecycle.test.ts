@@ -15,7 +15,10 @@ const slowHandler: Handler<unknown, unknown> = {
   exec: (args) => new Promise((resolve) => setTimeout(() => resolve(args), 20)),
 };
 
-for (const [label, handler] of [['a synchronous', echoHandler], ['an asynchronous', slowHandler]] as const) {
+for (const [label, handler] of [
+  ['a synchronous', echoHandler],
+  ['an asynchronous', slowHandler],
+] as const) {
   test(`a client that half-closes right after its requests still gets every answer (${label} handler)`, { timeout: 10_000 }, async (t) => {
     const { path } = await startServer(t, handler);
     const peer = await RawPeer.open(t, path);
@@ -40,7 +43,7 @@ function havePrlimit(): boolean {
 
 test('survives running out of file descriptors and serves again once some are free', { timeout: 30_000 }, async (t) => {
   if (!havePrlimit()) {
-    t.skip('NOT COVERED here: needs prlimit(1) and /proc to lower a child server\'s fd limit');
+    t.skip("NOT COVERED here: needs prlimit(1) and /proc to lower a child server's fd limit");
     return;
   }
   const server = await startChildServer(t, 'echo');
@@ -58,7 +61,9 @@ test('survives running out of file descriptors and serves again once some are fr
     if (peer.frames.length > 0) outcomes.answered++;
     else outcomes.closed++;
   }
-  t.diagnostic(`fd limit ${base + spare} (${base} in use at start): ${outcomes.answered} connections answered, ${outcomes.closed} closed at accept`);
+  t.diagnostic(
+    `fd limit ${base + spare} (${base} in use at start): ${outcomes.answered} connections answered, ${outcomes.closed} closed at accept`,
+  );
   assert.ok(outcomes.answered > 0 && outcomes.answered <= spare + 2, `${outcomes.answered} answered`);
   assert.ok(outcomes.closed > 0, 'connections past the fd limit are closed, not left hanging');
   assert.equal(server.child.exitCode, null, 'the server process is still running');

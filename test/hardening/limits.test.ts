@@ -70,7 +70,9 @@ test('cuts off a frame streamed without a terminator at maxMessageBytes, with me
   assert.deepEqual(await normalRequest(t, server.path), { success: true, result: ['still serving'] });
 });
 
-test('closes fully after refusing an oversize frame, so a peer that keeps streaming cannot hold the connection', { timeout: 10_000 }, async (t) => {
+test('closes fully after refusing an oversize frame, so a peer that keeps streaming cannot hold the connection', {
+  timeout: 10_000,
+}, async (t) => {
   const { path, server } = await startServer(t, echoHandler, { maxMessageBytes: 1000 });
   const peer = await RawPeer.open(t, path);
   const chunk = Buffer.alloc(4096, 0x61);
@@ -90,7 +92,9 @@ test('closes fully after refusing an oversize frame, so a peer that keeps stream
   assert.ok(server.stats.bytesIn < 64 * 4096, `server read ${server.stats.bytesIn} bytes`);
 });
 
-test('answers the connection past maxConnections with an error naming the limit and the flag, then closes it', { timeout: 10_000 }, async (t) => {
+test('answers the connection past maxConnections with an error naming the limit and the flag, then closes it', {
+  timeout: 10_000,
+}, async (t) => {
   const { path, server } = await startServer(t, echoHandler, { maxConnections: 3 });
   const held: RawPeer[] = [];
   for (let i = 0; i < 3; i++) {
@@ -102,9 +106,10 @@ test('answers the connection past maxConnections with an error naming the limit 
   const extra = await RawPeer.open(t, path);
   const [refusal] = await extra.answers(1);
   assert.equal(refusal?.success, false);
-  assert.deepEqual(refusal?.result, ['GenericError', [
-    'Server busy: the limit of 3 connections is reached; try again later (--max-connections raises it)',
-  ]]);
+  assert.deepEqual(refusal?.result, [
+    'GenericError',
+    ['Server busy: the limit of 3 connections is reached; try again later (--max-connections raises it)'],
+  ]);
   await extra.closedByServer();
   assert.equal(server.stats.connectionsRefused, 1);
   held[0]?.socket.destroy();
@@ -145,8 +150,13 @@ test('a client that pipelines requests for large answers and never reads keeps s
   await sleep(1500);
   const during = await server.report();
   const growth = during.rss - before.rss;
-  t.diagnostic(`${requests} pipelined requests for ${mib(answerBytes)} answers (${mib(requests * answerBytes)} in all), unread: server RSS grew ${mib(growth)}, answered ${during.stats['requests']}`);
-  assert.ok(during.stats['requests'] !== undefined && during.stats['requests'] < requests, 'the server stops answering while the reader does not read');
+  t.diagnostic(
+    `${requests} pipelined requests for ${mib(answerBytes)} answers (${mib(requests * answerBytes)} in all), unread: server RSS grew ${mib(growth)}, answered ${during.stats['requests']}`,
+  );
+  assert.ok(
+    during.stats['requests'] !== undefined && during.stats['requests'] < requests,
+    'the server stops answering while the reader does not read',
+  );
   assert.ok(growth < 64 * 1048576, `server RSS grew by ${mib(growth)}`);
   // Reading everything now gets every answer, in order and complete.
   peer.socket.resume();
@@ -195,7 +205,10 @@ test('clients trickling a byte at a time do not stop a normal client from gettin
   }
   running = false;
   await trickle;
-  assert.ok(tricklers.every((p) => !p.closed && p.frames.length === 0), 'trickling clients are neither answered nor cut');
+  assert.ok(
+    tricklers.every((p) => !p.closed && p.frames.length === 0),
+    'trickling clients are neither answered nor cut',
+  );
   latencies.sort((a, b) => a - b);
   t.diagnostic(`50 trickling clients: normal client median ${latencies[10]?.toFixed(2)} ms, max ${latencies[19]?.toFixed(2)} ms`);
 });

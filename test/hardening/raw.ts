@@ -149,11 +149,7 @@ export interface ChildServer {
  * Forks fixtures/child-server.js serving `handler` ('echo' | 'big') with `options`, and
  * waits until it listens. The child is killed after the test.
  */
-export async function startChildServer(
-  t: TestContext,
-  handler: 'echo' | 'big',
-  options: ServerOptions = {},
-): Promise<ChildServer> {
+export async function startChildServer(t: TestContext, handler: 'echo' | 'big', options: ServerOptions = {}): Promise<ChildServer> {
   const path = tempSocketPath(t);
   const script = fileURLToPath(new URL('./fixtures/child-server.js', import.meta.url));
   const child = fork(script, [JSON.stringify({ path, handler, options })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });

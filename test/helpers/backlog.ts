@@ -24,7 +24,9 @@ export async function fullBacklogSocket(t: TestContext, path: string): Promise<v
     child.once('exit', (code) => reject(new Error(`backlog child exited with ${String(code)}`)));
   });
   const held: net.Socket[] = [];
-  t.after(() => held.forEach((s) => s.destroy()));
+  t.after(() => {
+    for (const s of held) s.destroy();
+  });
   for (let i = 0; i < 8; i++) {
     const code = await new Promise<string | undefined>((resolve) => {
       const s = net.createConnection({ path });

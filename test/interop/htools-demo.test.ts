@@ -8,7 +8,11 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { GANETI_BIN, ganetiSkip, okResult, run, runDriver, startDemoCli, type DemoServer, type RunResult } from './peers.js';
 
-const skip = ganetiSkip() || (existsSync(join(GANETI_BIN, 'hbal')) ? false : 'Ganeti 3.0 packages not installed: run `sudo bash .ci/install-ganeti.sh` (ganeti-htools-3.0 missing)');
+const skip =
+  ganetiSkip() ||
+  (existsSync(join(GANETI_BIN, 'hbal'))
+    ? false
+    : 'Ganeti 3.0 packages not installed: run `sudo bash .ci/install-ganeti.sh` (ganeti-htools-3.0 missing)');
 
 /** What the Python client sees in the demo. */
 interface Truth {
@@ -30,32 +34,47 @@ describe('htools -L<socket> against serve --demo', { skip, timeout: 90_000 }, ()
   const htool = async (tool: string, ...args: string[]): Promise<RunResult> => {
     if (demo === undefined) throw new Error('the demo did not start');
     // The socket is attached to -L (with a space htools say "doesn't take any arguments").
-    const r = await run(join(GANETI_BIN, tool), [`-L${demo.socket}`, ...args], { timeoutMs: 30_000, env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8' } });
+    const r = await run(join(GANETI_BIN, tool), [`-L${demo.socket}`, ...args], {
+      timeoutMs: 30_000,
+      env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8' },
+    });
     return r;
   };
   const masterGroup = (): string => truth.nodes.find((n) => n.role === 'M')?.group ?? assert.fail('no master node');
   const groupOfNode = (name: string): string | undefined => truth.nodes.find((n) => n.name === name)?.group;
 
-  before(async () => {
-    demo = await startDemoCli();
-    const lines = await runDriver(demo.socket, [
-      { method: 'QueryNodes', args: [[], ['name', 'group', 'offline', 'drained', 'role'], false] },
-      { method: 'QueryInstances', args: [[], ['name', 'pnode', 'snodes'], false] },
-      { method: 'QueryGroups', args: [[], ['name', 'uuid'], false] },
-    ]);
-    const rows = (i: number): unknown[][] => okResult(lines[i], `entry ${i}`) as unknown[][];
-    truth = {
-      nodes: rows(0).map(([name, group, offline, drained, role]) => ({ name: name as string, group: group as string, offline: offline as boolean, drained: drained as boolean, role: role as string })),
-      instances: rows(1).map(([name, pnode, snodes]) => ({ name: name as string, pnode: pnode as string, snodes: snodes as string[] })),
-      groups: rows(2).map(([name, uuid]) => ({ name: name as string, uuid: uuid as string })),
-    };
-    assert.ok(truth.nodes.length > 0 && truth.instances.length > 0 && truth.groups.length > 0, 'the demo serves an empty cluster');
-  }, { timeout: 45_000 });
+  before(
+    async () => {
+      demo = await startDemoCli();
+      const lines = await runDriver(demo.socket, [
+        { method: 'QueryNodes', args: [[], ['name', 'group', 'offline', 'drained', 'role'], false] },
+        { method: 'QueryInstances', args: [[], ['name', 'pnode', 'snodes'], false] },
+        { method: 'QueryGroups', args: [[], ['name', 'uuid'], false] },
+      ]);
+      const rows = (i: number): unknown[][] => okResult(lines[i], `entry ${i}`) as unknown[][];
+      truth = {
+        nodes: rows(0).map(([name, group, offline, drained, role]) => ({
+          name: name as string,
+          group: group as string,
+          offline: offline as boolean,
+          drained: drained as boolean,
+          role: role as string,
+        })),
+        instances: rows(1).map(([name, pnode, snodes]) => ({ name: name as string, pnode: pnode as string, snodes: snodes as string[] })),
+        groups: rows(2).map(([name, uuid]) => ({ name: name as string, uuid: uuid as string })),
+      };
+      assert.ok(truth.nodes.length > 0 && truth.instances.length > 0 && truth.groups.length > 0, 'the demo serves an empty cluster');
+    },
+    { timeout: 45_000 },
+  );
 
-  after(async () => {
-    const code = await demo?.stop();
-    if (demo !== undefined) assert.equal(code, 0, `serve --demo exited ${code} on SIGTERM:\n${demo.stderr()}`);
-  }, { timeout: 15_000 });
+  after(
+    async () => {
+      const code = await demo?.stop();
+      if (demo !== undefined) assert.equal(code, 0, `serve --demo exited ${code} on SIGTERM:\n${demo.stderr()}`);
+    },
+    { timeout: 15_000 },
+  );
 
   test('hinfo -v loads every node, instance and group the Python client sees', { timeout: 30_000 }, async () => {
     const r = await htool('hinfo', '-v');
@@ -64,7 +83,11 @@ describe('htools -L<socket> against serve --demo', { skip, timeout: 90_000 }, ()
     assert.deepEqual([Number(m[1]), Number(m[2]), Number(m[3])], [truth.nodes.length, truth.instances.length, truth.groups.length]);
     // The per-group table: nodes and (primary) instances of each group.
     for (const g of truth.groups) {
-      const row = firstMatch(r.stdout, new RegExp(`^\\s+${g.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+(\\d+)\\s+(\\d+)\\s`, 'm'), 'hinfo');
+      const row = firstMatch(
+        r.stdout,
+        new RegExp(`^\\s+${g.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+(\\d+)\\s+(\\d+)\\s`, 'm'),
+        'hinfo',
+      );
       const nodes = truth.nodes.filter((n) => n.group === g.name).length;
       const instances = truth.instances.filter((i) => groupOfNode(i.pnode) === g.name).length;
       assert.deepEqual([Number(row[1]), Number(row[2])], [nodes, instances], `group ${g.name}`);
@@ -126,8 +149,12 @@ describe('htools -L<socket> against serve --demo', { skip, timeout: 90_000 }, ()
   test("hroller plans reboots for the online nodes of the master's group", { timeout: 30_000 }, async () => {
     const r = await htool('hroller');
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    const listed = r.stdout.split('\n').slice(r.stdout.split('\n').findIndex((l) => l.includes('Node Reboot Groups')) + 1)
-      .flatMap((l) => l.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+    const listed = r.stdout
+      .split('\n')
+      .slice(r.stdout.split('\n').findIndex((l) => l.includes('Node Reboot Groups')) + 1)
+      .flatMap((l) => l.split(','))
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
     const expected = truth.nodes.filter((n) => n.group === masterGroup() && !n.offline && !n.drained).map((n) => n.name);
     assert.deepEqual([...listed].sort(), [...expected].sort());
   });

@@ -16,8 +16,20 @@ const REASON_NS = 1795633315754584001n;
 /** OP_TEST_DELAY as the Python opcode constructor fills it in (luxid needs `reason` etc.). */
 function testDelay(duration: number, reason: unknown[][]): OpCode {
   return {
-    OP_ID: 'OP_TEST_DELAY', comment: null, debug_level: null, depends: null, dry_run: null, duration,
-    interruptible: false, no_locks: true, on_master: false, on_node_uuids: null, on_nodes: [], priority: 0, reason, repeat: 0,
+    OP_ID: 'OP_TEST_DELAY',
+    comment: null,
+    debug_level: null,
+    depends: null,
+    dry_run: null,
+    duration,
+    interruptible: false,
+    no_locks: true,
+    on_master: false,
+    on_node_uuids: null,
+    on_nodes: [],
+    priority: 0,
+    reason,
+    repeat: 0,
   };
 }
 
@@ -39,16 +51,22 @@ describe('our LuxiClient against the real ganeti-luxid', { skip, timeout: 90_000
     return luxi;
   };
 
-  before(async () => {
-    real = await startRealGaneti();
-    luxi = await LuxiClient.connect(real.luxiSocket, { requestTimeoutMs: 10_000, connectTimeoutMs: 5000 });
-    info = await luxi.queryClusterInfo();
-  }, { timeout: 45_000 });
+  before(
+    async () => {
+      real = await startRealGaneti();
+      luxi = await LuxiClient.connect(real.luxiSocket, { requestTimeoutMs: 10_000, connectTimeoutMs: 5000 });
+      info = await luxi.queryClusterInfo();
+    },
+    { timeout: 45_000 },
+  );
 
-  after(async () => {
-    luxi?.destroy();
-    await real?.stop();
-  }, { timeout: 45_000 });
+  after(
+    async () => {
+      luxi?.destroy();
+      await real?.stop();
+    },
+    { timeout: 45_000 },
+  );
 
   test('QueryClusterInfo describes the running cluster', { timeout: 10_000 }, async () => {
     assert.equal(info['master'], real?.hostname);
@@ -56,7 +74,17 @@ describe('our LuxiClient against the real ganeti-luxid', { skip, timeout: 90_000
     assert.equal(typeof info['uuid'], 'string');
     assert.ok(Array.isArray(info['tags']));
     assert.equal(typeof info['config_version'], 'number');
-    for (const key of ['software_version', 'protocol_version', 'default_hypervisor', 'enabled_hypervisors', 'beparams', 'ipolicy', 'ndparams', 'ctime', 'mtime']) {
+    for (const key of [
+      'software_version',
+      'protocol_version',
+      'default_hypervisor',
+      'enabled_hypervisors',
+      'beparams',
+      'ipolicy',
+      'ndparams',
+      'ctime',
+      'mtime',
+    ]) {
       assert.ok(key in info, `QueryClusterInfo lacks ${key}`);
     }
     // Extra arguments are ignored by luxid for this call; our client sends none anyway.
@@ -75,7 +103,10 @@ describe('our LuxiClient against the real ganeti-luxid', { skip, timeout: 90_000
     assert.equal(master?.[6], 'M');
 
     const viaQuery = await c.queryAsRecords('node', ['name', 'role']);
-    assert.deepEqual(viaQuery.map((r) => r['name']), nodeNames);
+    assert.deepEqual(
+      viaQuery.map((r) => r['name']),
+      nodeNames,
+    );
 
     const instFields = ['name', 'pnode', 'snodes', 'admin_state', 'disk_template', 'be/memory', 'tags'];
     const instances = await c.queryInstances([], instFields);
@@ -101,7 +132,10 @@ describe('our LuxiClient against the real ganeti-luxid', { skip, timeout: 90_000
     const names = (await c.queryInstances([], ['name'])).map((r) => r[0] as string);
     const target = names[names.length - 1] ?? '';
     const result = await c.query('instance', ['name', 'pnode'], qlang.eq('name', target));
-    assert.deepEqual(result.fields.map((f) => f.name), ['name', 'pnode']);
+    assert.deepEqual(
+      result.fields.map((f) => f.name),
+      ['name', 'pnode'],
+    );
     assert.equal(result.data.length, 1);
     assert.deepEqual(result.data[0]?.[0], [0, target]);
 
@@ -128,10 +162,16 @@ describe('our LuxiClient against the real ganeti-luxid', { skip, timeout: 90_000
   test('errors decode into the classes luxid raised', { timeout: 10_000 }, async () => {
     const c = client();
     await assert.rejects(c.queryNodes([], ['name'], true), isPrereq('Sync queries are not allowed', 'wrong_input'));
-    await assert.rejects(c.queryInstances([], ['name', 'nosuchfield']), isPrereq('Unknown output fields selected: nosuchfield', 'wrong_input'));
+    await assert.rejects(
+      c.queryInstances([], ['name', 'nosuchfield']),
+      isPrereq('Unknown output fields selected: nosuchfield', 'wrong_input'),
+    );
     await assert.rejects(c.queryTags('node', 'nosuch'), isPrereq('Node name nosuch not found', 'unknown_entity'));
     await assert.rejects(c.waitForJobChangeOnce(987654, ['status'], null, null, 1), (err: unknown) => err instanceof JobLost);
-    await assert.rejects(c.pickupJob(1), (err: unknown) => err instanceof GanetiError && err.message === "Luxi call 'PickupJob' is for internal use only");
+    await assert.rejects(
+      c.pickupJob(1),
+      (err: unknown) => err instanceof GanetiError && err.message === "Luxi call 'PickupJob' is for internal use only",
+    );
     // A parse failure is a plain string (RequestError); luxid then closes, and the next
     // call goes out on a new connection.
     await assert.rejects(c.query('nosuchresource', ['name']), (err: unknown) => {
@@ -142,7 +182,9 @@ describe('our LuxiClient against the real ganeti-luxid', { skip, timeout: 90_000
     assert.deepEqual(await c.queryConfigValues(['cluster_name']), [info['name']]);
   });
 
-  test("a non-ASCII name in luxid's answer: 'é' (raw byte 0xE9) decodes, 'ă' (0x03) fails only that call", { timeout: 15_000 }, async () => {
+  test("a non-ASCII name in luxid's answer: 'é' (raw byte 0xE9) decodes, 'ă' (0x03) fails only that call", {
+    timeout: 15_000,
+  }, async () => {
     const c = client();
     await assert.rejects(c.queryTags('node', 'nosuch-é'), isPrereq('Node name nosuch-é not found', 'unknown_entity'));
     assert.deepEqual(await c.queryConfigValues(['cluster_name']), [info['name']]);
@@ -157,11 +199,16 @@ describe('our LuxiClient against the real ganeti-luxid', { skip, timeout: 90_000
   test('19-digit job ids in QueryJobs come back exactly', { timeout: 10_000 }, async () => {
     const big = REASON_NS as unknown as JobId;
     const rows = await client().queryJobs([987654, big], ['id', 'status']);
-    assert.deepEqual(rows, [[987654, null], [REASON_NS, null]]);
+    assert.deepEqual(rows, [
+      [987654, null],
+      [REASON_NS, null],
+    ]);
     assert.equal(typeof rows[1]?.[0], 'bigint');
   });
 
-  test('an OP_TEST_DELAY job runs to success; its reason trail keeps 19-digit nanosecond timestamps exactly', { timeout: 30_000 }, async () => {
+  test('an OP_TEST_DELAY job runs to success; its reason trail keeps 19-digit nanosecond timestamps exactly', {
+    timeout: 30_000,
+  }, async () => {
     const c = client();
     const before = BigInt(Date.now()) * 1_000_000n;
     const jobId = await c.submitJob([testDelay(0.1, [['test:interop', 'ganeti-uds LuxiClient', REASON_NS]])]);
@@ -173,7 +220,11 @@ describe('our LuxiClient against the real ganeti-luxid', { skip, timeout: 90_000
     assert.deepEqual(outcome.opresult, [null]);
     assert.equal(statuses.at(-1), 'success');
     const order: JobStatus[] = ['queued', 'waiting', 'running', 'success'];
-    assert.deepEqual([...statuses].sort((a, b) => order.indexOf(a) - order.indexOf(b)), statuses, `statuses out of order: ${statuses.join(' ')}`);
+    assert.deepEqual(
+      [...statuses].sort((a, b) => order.indexOf(a) - order.indexOf(b)),
+      statuses,
+      `statuses out of order: ${statuses.join(' ')}`,
+    );
 
     const rows = await c.queryJobs([jobId], ['id', 'status', 'ops', 'summary', 'received_ts', 'end_ts']);
     const [id, status, ops, summary, received, ended] = rows[0] ?? [];
@@ -193,7 +244,10 @@ describe('our LuxiClient against the real ganeti-luxid', { skip, timeout: 90_000
     const ns = ts as bigint;
     assert.equal(ns.toString().length, 19);
     assert.equal(ns % 1000n, 0n, 'luxid stamps microseconds as nanoseconds');
-    assert.ok(ns >= before - 1_000_000_000n && ns <= afterNs + 1_000_000_000n, `luxid timestamp ${ns} not between ${before} and ${afterNs}`);
+    assert.ok(
+      ns >= before - 1_000_000_000n && ns <= afterNs + 1_000_000_000n,
+      `luxid timestamp ${ns} not between ${before} and ${afterNs}`,
+    );
     // The same instant as received_ts [sec, usec].
     const [sec, usec] = received as [number, number];
     assert.equal(ns, BigInt(sec) * 1_000_000_000n + BigInt(usec) * 1000n);

@@ -81,7 +81,11 @@ export interface RunResult {
  * Runs a command to completion; kills it (SIGKILL, whole process group) after `timeoutMs`.
  * Never rejects for a non-zero exit; check `code`.
  */
-export function run(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs: number; input?: string; cwd?: string }): Promise<RunResult> {
+export function run(
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs: number; input?: string; cwd?: string },
+): Promise<RunResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
@@ -101,7 +105,13 @@ export function run(command: string, args: string[], options: { env?: NodeJS.Pro
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), ms: Date.now() - started });
+      resolve({
+        code,
+        signal,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        ms: Date.now() - started,
+      });
     });
     if (options.input !== undefined) child.stdin?.end(options.input);
   });
@@ -224,7 +234,8 @@ export async function runDriver(socket: string, script: DriverCall[], timeoutMs 
   const r = await run(PYTHON, [driver, socket, '-'], { env, timeoutMs: timeoutMs + 5000, input: stringifyExactJson(script) });
   if (r.code !== 0) throw new Error(`luxi_driver.py exited ${r.code ?? r.signal}:\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
   const lines = r.stdout.split('\n').filter((l) => l.trim() !== '');
-  if (lines.length !== script.length) throw new Error(`luxi_driver.py printed ${lines.length} lines for ${script.length} entries:\n${r.stdout}\n${r.stderr}`);
+  if (lines.length !== script.length)
+    throw new Error(`luxi_driver.py printed ${lines.length} lines for ${script.length} entries:\n${r.stdout}\n${r.stderr}`);
   return lines.map((l) => parseExactJson(l) as DriverLine);
 }
 

@@ -11,9 +11,15 @@ import { bigintSafe, ganetiSkip, runDriver, startDemoCli, type DemoServer, type 
 const skip = ganetiSkip();
 
 const BIG_NS = 1795633315754584001n;
-const NON_ASCII = sampleCluster().instances.map((i) => i.name).find((n) => /[^\x00-\x7f]/.test(n));
+const NON_ASCII = sampleCluster()
+  .instances.map((i) => i.name)
+  .find((n) => /[^\x00-\x7f]/.test(n));
 const delay = (duration: number, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
-  OP_ID: 'OP_TEST_DELAY', duration, on_master: false, on_nodes: [], ...extra,
+  OP_ID: 'OP_TEST_DELAY',
+  duration,
+  on_master: false,
+  on_nodes: [],
+  ...extra,
 });
 
 const script: DriverCall[] = [
@@ -80,21 +86,27 @@ describe('the real Python luxi client against serve --demo (real CLI)', { skip, 
   };
   const luxi = (): LuxiClient => ours ?? assert.fail('not connected');
 
-  before(async () => {
-    try {
-      demo = await startDemoCli();
-      ours = await LuxiClient.connect(demo.socket, { requestTimeoutMs: 10_000 });
-      lines = await runDriver(demo.socket, script, 30_000);
-    } catch (err) {
-      failure = err;
-    }
-  }, { timeout: 45_000 });
+  before(
+    async () => {
+      try {
+        demo = await startDemoCli();
+        ours = await LuxiClient.connect(demo.socket, { requestTimeoutMs: 10_000 });
+        lines = await runDriver(demo.socket, script, 30_000);
+      } catch (err) {
+        failure = err;
+      }
+    },
+    { timeout: 45_000 },
+  );
 
-  after(async () => {
-    ours?.destroy();
-    const code = await demo?.stop();
-    if (demo !== undefined) assert.equal(code, 0, `serve --demo exited ${code} on SIGTERM:\n${demo.stderr()}`);
-  }, { timeout: 15_000 });
+  after(
+    async () => {
+      ours?.destroy();
+      const code = await demo?.stop();
+      if (demo !== undefined) assert.equal(code, 0, `serve --demo exited ${code} on SIGTERM:\n${demo.stderr()}`);
+    },
+    { timeout: 15_000 },
+  );
 
   test('the sample cluster has a non-ASCII instance name to test with', () => {
     assert.ok(NON_ASCII, 'sampleCluster() has no non-ASCII instance name');
@@ -123,11 +135,19 @@ describe('the real Python luxi client against serve --demo (real CLI)', { skip, 
     assert.deepEqual(ok('filters'), await c.queryFilters(null, ['uuid', 'priority', 'action', 'reason_trail']));
     // Names agree with the sample cluster the CLI serves by default.
     const names = (ok('insts') as unknown[][]).map((r) => r[0]).sort();
-    assert.deepEqual(names, sampleCluster().instances.map((i) => i.name).sort());
+    assert.deepEqual(
+      names,
+      sampleCluster()
+        .instances.map((i) => i.name)
+        .sort(),
+    );
   });
 
   test('a non-ASCII instance name reaches Python intact (as a name, in a filter, in tags)', { timeout: 10_000 }, async () => {
-    assert.deepEqual((ok('inst-nonascii') as unknown[][]).map((r) => r[0]), [NON_ASCII]);
+    assert.deepEqual(
+      (ok('inst-nonascii') as unknown[][]).map((r) => r[0]),
+      [NON_ASCII],
+    );
     const q = ok('query') as { data: unknown[][][] };
     assert.equal(q.data.length, 1);
     assert.deepEqual(q.data[0]?.[0], [0, NON_ASCII]);
@@ -135,16 +155,33 @@ describe('the real Python luxi client against serve --demo (real CLI)', { skip, 
   });
 
   test('errors raise the classes the Python client expects', () => {
-    assert.deepEqual(raised('nodes-locked'), { cls: 'OpPrereqError', module: 'ganeti.errors', args: ['Sync queries are not allowed', 'wrong_input'] });
-    assert.deepEqual(raised('insts-badfield'), { cls: 'OpPrereqError', module: 'ganeti.errors', args: ['Unknown output fields selected: nosuchfield', 'wrong_input'] });
+    assert.deepEqual(raised('nodes-locked'), {
+      cls: 'OpPrereqError',
+      module: 'ganeti.errors',
+      args: ['Sync queries are not allowed', 'wrong_input'],
+    });
+    assert.deepEqual(raised('insts-badfield'), {
+      cls: 'OpPrereqError',
+      module: 'ganeti.errors',
+      args: ['Unknown output fields selected: nosuchfield', 'wrong_input'],
+    });
     // The real luxid would send raw 0xE9 here and make Python raise UnicodeDecodeError.
-    assert.deepEqual(raised('tags-nosuch'), { cls: 'OpPrereqError', module: 'ganeti.errors', args: ['Node name nosuch-é not found', 'unknown_entity'] });
-    assert.deepEqual(raised('pickup'), { cls: 'GenericError', module: 'ganeti.errors', args: ["Luxi call 'PickupJob' is for internal use only"] });
+    assert.deepEqual(raised('tags-nosuch'), {
+      cls: 'OpPrereqError',
+      module: 'ganeti.errors',
+      args: ['Node name nosuch-é not found', 'unknown_entity'],
+    });
+    assert.deepEqual(raised('pickup'), {
+      cls: 'GenericError',
+      module: 'ganeti.errors',
+      args: ["Luxi call 'PickupJob' is for internal use only"],
+    });
     assert.deepEqual(raised('drained-submit'), { cls: 'GenericError', module: 'ganeti.errors', args: ['Queue drained'] });
     assert.deepEqual(raised('wfjc-unknown'), { cls: 'JobLost', module: 'ganeti.errors', args: ["Can't load job file"] });
     // An unknown method is answered with the plain parse-error string: RequestError.
     assert.deepEqual(raised('unknown-method'), {
-      cls: 'RequestError', module: 'ganeti.rpc.errors',
+      cls: 'RequestError',
+      module: 'ganeti.rpc.errors',
       args: ['Failed to parse request: Unable to parse LUXI request method: Invalid string value for type LuxiReq: "NoSuchMethod"'],
     });
     // The demo closed the connection after it; the client reconnected for the next call.
@@ -160,7 +197,7 @@ describe('the real Python luxi client against serve --demo (real CLI)', { skip, 
     assert.equal(row[0], id);
     assert.equal(row[1], 'success');
     assert.deepEqual(row[3], [null]);
-    const reason = ((row[2] as Array<{ reason: unknown[][] }>)[0]?.reason ?? []);
+    const reason = (row[2] as Array<{ reason: unknown[][] }>)[0]?.reason ?? [];
     assert.deepEqual(reason[0], ['test:interop', 'demo é', BIG_NS]);
     assert.equal(typeof reason[1]?.[2], 'bigint');
     // Our client reads the same job identically.

@@ -28,14 +28,20 @@ describe('our RPC clients against the real ganeti-wconfd', { skip, timeout: 60_0
     return c;
   };
 
-  before(async () => {
-    real = await startRealGaneti();
-  }, { timeout: 45_000 });
+  before(
+    async () => {
+      real = await startRealGaneti();
+    },
+    { timeout: 45_000 },
+  );
 
-  after(async () => {
-    for (const c of clients) c.destroy();
-    await real?.stop();
-  }, { timeout: 45_000 });
+  after(
+    async () => {
+      for (const c of clients) c.destroy();
+      await real?.stop();
+    },
+    { timeout: 45_000 },
+  );
 
   test('echo returns ASCII text unchanged, on RpcClient and WConfdClient', { timeout: 10_000 }, async () => {
     const rpc = await connectRpc();
@@ -63,8 +69,10 @@ describe('our RPC clients against the real ganeti-wconfd', { skip, timeout: 60_0
     await assert.rejects(broken, (err: unknown) => err instanceof GenericError && /^Parsing LUXI response/.test(err.message));
     // The second answer must never be mistaken for anything: it fails as well (the tail
     // of the split frame, or the dropped connection) instead of resolving.
-    await assert.rejects(next, (err: unknown) =>
-      err instanceof ConnectionClosedError || (err instanceof GenericError && /^Parsing LUXI response/.test(err.message)));
+    await assert.rejects(
+      next,
+      (err: unknown) => err instanceof ConnectionClosedError || (err instanceof GenericError && /^Parsing LUXI response/.test(err.message)),
+    );
     assert.ok(Date.now() - started < 4000, `failing took ${Date.now() - started} ms (a request timeout, not a clean failure)`);
     assert.equal(wconfd.closed, true);
 
@@ -73,7 +81,9 @@ describe('our RPC clients against the real ganeti-wconfd', { skip, timeout: 60_0
     assert.equal(await again.echo('café'), 'café');
   });
 
-  test("an unknown method fails with GenericError 'No such method: nope' and the connection stays usable", { timeout: 10_000 }, async () => {
+  test("an unknown method fails with GenericError 'No such method: nope' and the connection stays usable", {
+    timeout: 10_000,
+  }, async () => {
     const rpc = await connectRpc();
     await assert.rejects(rpc.call('nope'), (err: unknown) => {
       assert.ok(err instanceof GenericError, `got ${String(err)}`);
@@ -84,7 +94,9 @@ describe('our RPC clients against the real ganeti-wconfd', { skip, timeout: 60_0
     assert.equal(await rpc.echo('still open'), 'still open');
   });
 
-  test("a wrong arity fails with GenericError 'RPC input: Unable to read 1 tuple' and the connection stays usable", { timeout: 10_000 }, async () => {
+  test("a wrong arity fails with GenericError 'RPC input: Unable to read 1 tuple' and the connection stays usable", {
+    timeout: 10_000,
+  }, async () => {
     const rpc = await connectRpc();
     for (const args of [[], ['a', 'b']]) {
       await assert.rejects(rpc.call('echo', ...args), (err: unknown) => {

@@ -69,13 +69,31 @@ before(() => {
   // Stage the package as the repository has it (minus installs and outputs), with src/,
   // test/ and bench/ present so that the "files" whitelist is really exercised.
   const skip = new Set(['node_modules', '.git', 'dist', 'build', 'docs', 'run']);
-  for (const name of ['package.json', 'README.md', 'LICENSE', 'tsconfig.base.json', 'tsconfig.build.json', 'tsconfig.json',
-    'src', 'test', 'bench', 'scripts', 'native', 'examples']) {
+  for (const name of [
+    'package.json',
+    'README.md',
+    'LICENSE',
+    'tsconfig.base.json',
+    'tsconfig.build.json',
+    'tsconfig.json',
+    'src',
+    'test',
+    'bench',
+    'scripts',
+    'native',
+    'examples',
+  ]) {
     const from = join(ROOT, name);
     if (!existsSync(from)) continue;
     cpSync(from, join(stage, name), {
       recursive: true,
-      filter: (src) => !skip.has(src.slice(from.length).split('/').find((p) => p !== '') ?? '') && !src.includes('/build/'),
+      filter: (src) =>
+        !skip.has(
+          src
+            .slice(from.length)
+            .split('/')
+            .find((p) => p !== '') ?? '',
+        ) && !src.includes('/build/'),
     });
   }
   // Decoys standing for the test build and a stray native build, which must stay out.
@@ -130,20 +148,24 @@ test('package.json names only files that are in the tarball', () => {
 });
 
 test('the tarball holds no tests, sources, benchmarks or build outputs', () => {
-  const leaked = packedFiles.filter((f) =>
-    /^(test|src|bench|build|scripts|examples|docs|run)\//.test(f) ||
-    f.split('/').includes('build') ||
-    f.split('/').includes('node_modules') ||
-    /\.test\.(js|d\.ts)$/.test(f) ||
-    (f.endsWith('.ts') && !f.endsWith('.d.ts')) ||
-    f.endsWith('.node') ||
-    f.endsWith('.tgz'),
+  const leaked = packedFiles.filter(
+    (f) =>
+      /^(test|src|bench|build|scripts|examples|docs|run)\//.test(f) ||
+      f.split('/').includes('build') ||
+      f.split('/').includes('node_modules') ||
+      /\.test\.(js|d\.ts)$/.test(f) ||
+      (f.endsWith('.ts') && !f.endsWith('.d.ts')) ||
+      f.endsWith('.node') ||
+      f.endsWith('.tgz'),
   );
   assert.deepEqual(leaked, []);
   // Everything else is dist/, the addon's sources or the metadata npm always adds.
   const other = packedFiles.filter((f) => !f.startsWith('dist/'));
   const allowed = ['LICENSE', 'README.md', 'package.json', 'native/peercred/binding.gyp', 'native/peercred/peercred.c'];
-  assert.deepEqual(other.filter((f) => !allowed.includes(f)), []);
+  assert.deepEqual(
+    other.filter((f) => !allowed.includes(f)),
+    [],
+  );
 });
 
 /** A consumer project with the tarball installed, made once for the two consumer tests. */
@@ -213,7 +235,13 @@ test('a consumer installs the tarball and runs a Luxi and an RPC server and clie
   writeFileSync(join(dir, 'consumer.mjs'), CONSUMER_JS);
   const out = check(run(process.execPath, ['consumer.mjs'], dir, 30_000), 'node consumer.mjs');
   const result = JSON.parse(out.trim().split('\n').at(-1) ?? '') as {
-    name: string; sameClass: boolean; deepImport: string; nodes: unknown[]; up: number; error: unknown; hello: unknown;
+    name: string;
+    sameClass: boolean;
+    deepImport: string;
+    nodes: unknown[];
+    up: number;
+    error: unknown;
+    hello: unknown;
   };
   assert.equal(result.name, 'ganeti-uds');
   assert.equal(result.sameClass, true, 'ganeti-uds and ganeti-uds/luxi must share one LuxiClient class');
@@ -264,8 +292,26 @@ test('a TypeScript consumer (nodenext, strict) type-checks against the packed de
   writeFileSync(join(dir, 'consumer.ts'), CONSUMER_TS);
   // No skipLibCheck: the packed .d.ts files are checked too. Node's types come from the
   // repository, as a consumer would have its own @types/node.
-  check(run(process.execPath, [
-    TSC, '--noEmit', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--strict', '--resolveJsonModule',
-    '--typeRoots', join(ROOT, 'node_modules', '@types'), '--types', 'node', 'consumer.ts',
-  ], dir), 'tsc consumer.ts');
+  check(
+    run(
+      process.execPath,
+      [
+        TSC,
+        '--noEmit',
+        '--module',
+        'nodenext',
+        '--moduleResolution',
+        'nodenext',
+        '--strict',
+        '--resolveJsonModule',
+        '--typeRoots',
+        join(ROOT, 'node_modules', '@types'),
+        '--types',
+        'node',
+        'consumer.ts',
+      ],
+      dir,
+    ),
+    'tsc consumer.ts',
+  );
 });

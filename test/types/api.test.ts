@@ -7,8 +7,20 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import {
-  Client, GanetiError, LuxiClient, OpPrereqError, connectClient, createServer, createLuxiHandler, qlang,
-  type CallOptions, type Handler, type LuxiImplementation, type LuxiParams, type LuxiResult, type QueryResult,
+  type Client,
+  GanetiError,
+  LuxiClient,
+  OpPrereqError,
+  type connectClient,
+  type createServer,
+  type createLuxiHandler,
+  qlang,
+  type CallOptions,
+  type Handler,
+  type LuxiImplementation,
+  type LuxiParams,
+  type LuxiResult,
+  type QueryResult,
   type UdsServer,
 } from '../../src/index.js';
 import * as root from '../../src/index.js';
@@ -17,7 +29,7 @@ import * as rpc from '../../src/rpc.js';
 import * as demo from '../../src/demo-entry.js';
 
 /** `true` when A and B are the same type (not merely mutually assignable; `any` is not `unknown`). */
-export type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+export type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 export type IsAny<T> = 0 extends 1 & T ? true : false;
 /** Compiles only when its type argument is `true`. */
 export function expectType<T extends true>(): T | undefined {
@@ -81,7 +93,11 @@ test('subpath entries re-export the very same objects as the root entry', () => 
     const names = Object.keys(entry);
     assert.ok(names.length > 5, `${name} exports only ${names.length} values`);
     for (const key of names) {
-      assert.equal((entry as Record<string, unknown>)[key], (root as Record<string, unknown>)[key], `${name}.${key} differs from the root export`);
+      assert.equal(
+        (entry as Record<string, unknown>)[key],
+        (root as Record<string, unknown>)[key],
+        `${name}.${key} differs from the root export`,
+      );
     }
   }
   assert.equal(luxi.LuxiClient, LuxiClient);

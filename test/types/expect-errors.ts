@@ -4,9 +4,16 @@
  * Nothing here runs: the module only declares a function that is never called.
  */
 import {
-  Client, GanetiError, LuxiClient, OpPrereqError, connectClient, createServer, type Handler, type UdsServer,
+  type Client,
+  GanetiError,
+  type LuxiClient,
+  OpPrereqError,
+  connectClient,
+  createServer,
+  type Handler,
+  type UdsServer,
 } from '../../src/index.js';
-import { WConfdClient } from '../../src/rpc.js';
+import type { WConfdClient } from '../../src/rpc.js';
 import { DemoLuxid, loadCluster } from '../../src/demo-entry.js';
 
 export async function mustNotCompile(client: Client, luxi: LuxiClient, wconfd: WConfdClient): Promise<void> {

@@ -6,9 +6,28 @@
 import { type CallOptions, type Client, type ConnectClientOptions, connectClient } from '../../dispatch/client.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, checkCount } from '../../defaults.js';
 import { ConnectionClosedError, JobLost, RequestError } from '../../errors.js';
-import { JOB_NOTCHANGED, LUXI_METHOD_TABLE, LUXI_WFJC_TIMEOUT_SECONDS, defaultQuerySocket, encodeLuxiArgs, type LuxiParams, type LuxiResult } from './methods.js';
+import {
+  JOB_NOTCHANGED,
+  LUXI_METHOD_TABLE,
+  LUXI_WFJC_TIMEOUT_SECONDS,
+  defaultQuerySocket,
+  encodeLuxiArgs,
+  type LuxiParams,
+  type LuxiResult,
+} from './methods.js';
 import { queryRecords, type QueryRecordsOptions } from './query-result.js';
-import type { JobChange, JobId, JobLogEntry, JobStatus, LuxiMethod, OpCode, QueryFieldsResult, QueryFilter, QueryResource, QueryResult } from './types.js';
+import type {
+  JobChange,
+  JobId,
+  JobLogEntry,
+  JobStatus,
+  LuxiMethod,
+  OpCode,
+  QueryFieldsResult,
+  QueryFilter,
+  QueryResource,
+  QueryResult,
+} from './types.js';
 
 /** Options of {@link LuxiClient.connect}. */
 export interface LuxiClientOptions extends ConnectClientOptions {
@@ -207,7 +226,13 @@ export class LuxiClient {
     >;
   }
   /** WaitForJobChange repeated while the answer is `"nochange"` (Python `WaitForJobChange`). */
-  async waitForJobChange(jobId: JobId, fields: string[], prevJobInfo: unknown[] | null, prevLogSerial: number | null, options?: CallOptions): Promise<JobChange> {
+  async waitForJobChange(
+    jobId: JobId,
+    fields: string[],
+    prevJobInfo: unknown[] | null,
+    prevLogSerial: number | null,
+    options?: CallOptions,
+  ): Promise<JobChange> {
     for (;;) {
       const result = await this.waitForJobChangeOnce(jobId, fields, prevJobInfo, prevLogSerial, LUXI_WFJC_TIMEOUT_SECONDS, options);
       if (result !== JOB_NOTCHANGED) return result;
@@ -238,7 +263,14 @@ export class LuxiClient {
     return this.call('SetWatcherPause', [until], options);
   }
   /** Adds (uuid null) or replaces a job filter rule; resolves with its uuid. */
-  replaceFilter(uuid: string | null, priority: number, predicates: unknown[], action: unknown, reason: unknown[], options?: CallOptions): Promise<string> {
+  replaceFilter(
+    uuid: string | null,
+    priority: number,
+    predicates: unknown[],
+    action: unknown,
+    reason: unknown[],
+    options?: CallOptions,
+  ): Promise<string> {
     return this.call('ReplaceFilter', [uuid, priority, predicates, action, reason], options);
   }
   deleteFilter(uuid: string, options?: CallOptions): Promise<null> {

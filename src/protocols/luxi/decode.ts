@@ -224,7 +224,8 @@ export function readFilter(v: unknown): QueryFilter {
  * luxid checks every parameter.
  */
 export function readOpCode(v: unknown): OpCode {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(`Cannot convert value '${ppValue(v)}' to an opcode: expected an object`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    fail(`Cannot convert value '${ppValue(v)}' to an opcode: expected an object`);
   const obj = v as Record<string, unknown>;
   for (const key of ['reason', 'OP_ID']) {
     if (!(key in obj)) fail(`key '${key}' not found, object contains only ${JSON.stringify(Object.keys(obj))}`);

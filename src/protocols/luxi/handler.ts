@@ -19,7 +19,6 @@ export interface LuxiHandlerOptions {
   maxWaitForJobChangeSeconds?: number;
 }
 
-
 /**
  * Builds the Handler of a luxid around `impl`: `createServer(createLuxiHandler(impl))`.
  * - `parse` decodes with the method table; an unknown method or bad args throw, so the

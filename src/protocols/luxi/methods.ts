@@ -40,10 +40,31 @@ export const JOB_NOTCHANGED = 'nochange';
 
 /** The 25 Luxi method names, in the order of Ganeti's Constants.hs definitions. */
 export const LUXI_METHODS = [
-  'QueryNodes', 'QueryInstances', 'QueryGroups', 'QueryNetworks', 'QueryExports', 'QueryJobs', 'QueryFilters',
-  'QueryConfigValues', 'QueryClusterInfo', 'QueryTags', 'Query', 'QueryFields', 'SubmitJob',
-  'SubmitJobToDrainedQueue', 'SubmitManyJobs', 'WaitForJobChange', 'PickupJob', 'ArchiveJob', 'AutoArchiveJobs',
-  'CancelJob', 'ChangeJobPriority', 'SetDrainFlag', 'SetWatcherPause', 'ReplaceFilter', 'DeleteFilter',
+  'QueryNodes',
+  'QueryInstances',
+  'QueryGroups',
+  'QueryNetworks',
+  'QueryExports',
+  'QueryJobs',
+  'QueryFilters',
+  'QueryConfigValues',
+  'QueryClusterInfo',
+  'QueryTags',
+  'Query',
+  'QueryFields',
+  'SubmitJob',
+  'SubmitJobToDrainedQueue',
+  'SubmitManyJobs',
+  'WaitForJobChange',
+  'PickupJob',
+  'ArchiveJob',
+  'AutoArchiveJobs',
+  'CancelJob',
+  'ChangeJobPriority',
+  'SetDrainFlag',
+  'SetWatcherPause',
+  'ReplaceFilter',
+  'DeleteFilter',
 ] as const satisfies readonly LuxiMethod[];
 
 // Compile-time check that LUXI_METHODS names every method of LuxiImplementation.
@@ -212,8 +233,13 @@ export const LUXI_METHOD_TABLE: LuxiMethodTable = {
         return [id, names, prevInfo, prevSerial, seconds];
       }),
     // Python caps the wait at WFJC_TIMEOUT (luxi.py WaitForJobChangeOnce).
-    encode: ([jobId, fields, prevInfo, prevSerial, timeout]) =>
-      [jobId, fields, prevInfo, prevSerial, Math.min(LUXI_WFJC_TIMEOUT_SECONDS, timeout)],
+    encode: ([jobId, fields, prevInfo, prevSerial, timeout]) => [
+      jobId,
+      fields,
+      prevInfo,
+      prevSerial,
+      Math.min(LUXI_WFJC_TIMEOUT_SECONDS, timeout),
+    ],
   },
   PickupJob: {
     name: 'PickupJob',
@@ -301,7 +327,7 @@ export const LUXI_METHOD_TABLE: LuxiMethodTable = {
 
 /** True if `name` is one of the 25 Luxi wire names. */
 export function isLuxiMethod(name: unknown): name is LuxiMethod {
-  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(LUXI_METHOD_TABLE, name);
+  return typeof name === 'string' && Object.hasOwn(LUXI_METHOD_TABLE, name);
 }
 
 /**

@@ -7,7 +7,10 @@ import { GenericError } from '../../errors.js';
 import type { QueryCell, QueryResult, ResultStatus } from './types.js';
 
 /** Cell statuses by name (Constants.hs `rs*`). */
-export const RESULT_STATUS = { normal: 0, unknown: 1, noData: 2, unavailable: 3, offline: 4 } as const satisfies Record<string, ResultStatus>;
+export const RESULT_STATUS = { normal: 0, unknown: 1, noData: 2, unavailable: 3, offline: 4 } as const satisfies Record<
+  string,
+  ResultStatus
+>;
 
 const STATUS_TEXT: Record<number, string> = {
   1: 'Unknown field',

@@ -16,7 +16,17 @@ export type QueryFilter = null | readonly unknown[];
 
 /** What a `Query`/`QueryFields` call asks about. */
 export type QueryResource =
-  | 'cluster' | 'node' | 'instance' | 'group' | 'job' | 'lock' | 'os' | 'export' | 'extstorage' | 'network' | 'filter'
+  | 'cluster'
+  | 'node'
+  | 'instance'
+  | 'group'
+  | 'job'
+  | 'lock'
+  | 'os'
+  | 'export'
+  | 'extstorage'
+  | 'network'
+  | 'filter'
   | (string & {});
 
 /** Field kinds (Ganeti `QFT_*`; `float` is QFTNumberFloat, e.g. `ndp/cpu_speed`). */
@@ -101,13 +111,7 @@ export interface LuxiImplementation {
   ChangeJobPriority(jobId: JobId, priority: number): [boolean, string] | Promise<[boolean, string]>;
   SetDrainFlag(drained: boolean): boolean | Promise<boolean>;
   SetWatcherPause(until: number | null): number | null | Promise<number | null>;
-  ReplaceFilter(
-    uuid: string | null,
-    priority: number,
-    predicates: unknown[],
-    action: unknown,
-    reason: unknown[],
-  ): string | Promise<string>;
+  ReplaceFilter(uuid: string | null, priority: number, predicates: unknown[], action: unknown, reason: unknown[]): string | Promise<string>;
   DeleteFilter(uuid: string): null | Promise<null>;
 }
 

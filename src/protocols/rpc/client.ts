@@ -4,7 +4,7 @@
  * `args` list, failures come back as typed GanetiErrors. Connection handling is the
  * dispatch Client's; this layer only shapes calls.
  */
-import { Client, connectClient, type CallOptions, type ConnectClientOptions } from '../../dispatch/client.js';
+import { type Client, connectClient, type CallOptions, type ConnectClientOptions } from '../../dispatch/client.js';
 
 /** Options of {@link RpcClient.connect}: those of `connectClient`. */
 export type RpcClientOptions = ConnectClientOptions;

@@ -49,7 +49,11 @@ export interface SpawnWithClientOptions extends Omit<SpawnOptions, 'stdio'> {
  * @throws the errors of `child_process.spawn` (a missing command is reported by the
  *   child's 'error' event, which also closes the client).
  */
-export function spawnWithClient(command: string, args: readonly string[] = [], options: SpawnWithClientOptions = {}): {
+export function spawnWithClient(
+  command: string,
+  args: readonly string[] = [],
+  options: SpawnWithClientOptions = {},
+): {
   child: ChildProcess;
   client: Client;
 } {
@@ -82,7 +86,10 @@ export async function handOffClient(client: Client, child: ChildProcess, info?: 
     throw new ProtocolError('only a client over a socket can be handed off', ErrorCodes.invalidMessage);
   }
   if (!child.connected) {
-    throw new ProtocolError('cannot hand off a connection: the child has no IPC channel (use child_process.fork)', ErrorCodes.invalidMessage);
+    throw new ProtocolError(
+      'cannot hand off a connection: the child has no IPC channel (use child_process.fork)',
+      ErrorCodes.invalidMessage,
+    );
   }
   const { buffered } = client.detach();
   // Answers written just before (the Client corks writes for a tick) must reach the

@@ -47,8 +47,21 @@ test('every Luxi call made through LuxiClient reaches the implementation with it
   await check('QueryFields', ['node', []], { fields: [] }, luxi.queryFields('node'));
   await check('SubmitJob', [[OP]], 1, luxi.submitJob([OP]));
   await check('SubmitJobToDrainedQueue', [[OP]], 2, luxi.submitJobToDrainedQueue([OP]));
-  await check('SubmitManyJobs', [[[OP], [OP]]], [[true, 10], [true, 11]], luxi.submitManyJobs([[OP], [OP]]));
-  await check('WaitForJobChange', [1, ['status'], ['queued'], 3, 2], [['queued'], []], luxi.waitForJobChangeOnce(1, ['status'], ['queued'], 3, 2));
+  await check(
+    'SubmitManyJobs',
+    [[[OP], [OP]]],
+    [
+      [true, 10],
+      [true, 11],
+    ],
+    luxi.submitManyJobs([[OP], [OP]]),
+  );
+  await check(
+    'WaitForJobChange',
+    [1, ['status'], ['queued'], 3, 2],
+    [['queued'], []],
+    luxi.waitForJobChangeOnce(1, ['status'], ['queued'], 3, 2),
+  );
   await check('PickupJob', [7], null, luxi.pickupJob(7));
   await check('ArchiveJob', [7], true, luxi.archiveJob(7));
   await check('AutoArchiveJobs', [3600, 89], [3, 0], luxi.autoArchiveJobs(3600));
@@ -57,11 +70,19 @@ test('every Luxi call made through LuxiClient reaches the implementation with it
   await check('SetDrainFlag', [true], true, luxi.setDrainFlag(true));
   await check('SetWatcherPause', [1900000000.5], 1900000000.5, luxi.setWatcherPause(1900000000.5));
   const reason = [['gnt-filter', 'pause', 1795633315754584001n]];
-  await check('ReplaceFilter', [null, 0, [['jobid', ['>', 'id', 5]]], 'PAUSE', reason], 'new-uuid', luxi.replaceFilter(null, 0, [['jobid', ['>', 'id', 5]]], 'PAUSE', reason));
+  await check(
+    'ReplaceFilter',
+    [null, 0, [['jobid', ['>', 'id', 5]]], 'PAUSE', reason],
+    'new-uuid',
+    luxi.replaceFilter(null, 0, [['jobid', ['>', 'id', 5]]], 'PAUSE', reason),
+  );
   await check('DeleteFilter', ['u-1'], null, luxi.deleteFilter('u-1'));
 
   assert.deepEqual(new Set(expected.map((e) => e[0])), new Set(LUXI_METHODS));
-  assert.deepEqual(impl.calls.map((c) => [c.method, c.params]), expected.map(([m, p]) => [m, p]));
+  assert.deepEqual(
+    impl.calls.map((c) => [c.method, c.params]),
+    expected.map(([m, p]) => [m, p]),
+  );
 });
 
 test('an implementation failure arrives as the typed Ganeti error and the client stays usable', { timeout: 10_000 }, async (t) => {
@@ -201,7 +222,10 @@ test('submitJobAndWait submits and resolves with the final status', { timeout: 1
   impl.steps = [{ status: 'error', log: [] }];
   const { luxi } = await setup(t, impl);
   assert.deepEqual(await luxi.submitJobAndWait([OP]), { jobId: 1, status: 'error', opresult: ['done'] });
-  assert.deepEqual(impl.calls.map((c) => c.method), ['SubmitJob', 'WaitForJobChange', 'QueryJobs']);
+  assert.deepEqual(
+    impl.calls.map((c) => c.method),
+    ['SubmitJob', 'WaitForJobChange', 'QueryJobs'],
+  );
 });
 
 test('waitForJob on a missing job rejects with JobLost', { timeout: 10_000 }, async (t) => {

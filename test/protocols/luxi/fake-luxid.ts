@@ -93,7 +93,13 @@ export class FakeLuxid implements LuxiImplementation {
     this.#record('SubmitManyJobs', [jobs]);
     return jobs.map((_, i) => [true, 10 + i] as [true, number]);
   }
-  WaitForJobChange(jobId: number, fields: string[], prevJobInfo: unknown[] | null, prevLogSerial: number | null, timeoutSeconds: number): JobChange {
+  WaitForJobChange(
+    jobId: number,
+    fields: string[],
+    prevJobInfo: unknown[] | null,
+    prevLogSerial: number | null,
+    timeoutSeconds: number,
+  ): JobChange {
     this.#record('WaitForJobChange', [jobId, fields, prevJobInfo, prevLogSerial, timeoutSeconds]);
     if (jobId !== 1) throw new JobLost("Can't load job file");
     const n = this.#wfjcCalls++;

@@ -36,10 +36,22 @@ const PARSE_ERRORS: Array<[string, string]> = [
     '{"method":"Query","args":["nosuchresource",["name"],null]}',
     `Failed to parse request: Cannot convert value '["nosuchresource", ["name"], null]', error: Can't parse value 'nosuchresource' as neitherQueryTypeLuxi nor QueryTypeOp`,
   ],
-  ['{"method":"QueryNodes","args":[[],["name"]]}', `Failed to parse request: Cannot convert value '[[], ["name"]]', error: Unable to read Triple`],
-  ['{"method":"QueryNodes","args":[[],["name"],1]}', `Failed to parse request: Cannot convert value '[[], ["name"], 1]', error: Unable to read Bool`],
-  ['{"method":"ArchiveJob","args":["x"]}', `Failed to parse request: Cannot convert value '["x"]', error: parsing job id: cannot parse string 'x'`],
-  ['{"method":"WaitForJobChange","args":[1,["status"],null,null]}', 'Failed to parse request: Parsing WaitForJobChange message: Not enough values'],
+  [
+    '{"method":"QueryNodes","args":[[],["name"]]}',
+    `Failed to parse request: Cannot convert value '[[], ["name"]]', error: Unable to read Triple`,
+  ],
+  [
+    '{"method":"QueryNodes","args":[[],["name"],1]}',
+    `Failed to parse request: Cannot convert value '[[], ["name"], 1]', error: Unable to read Bool`,
+  ],
+  [
+    '{"method":"ArchiveJob","args":["x"]}',
+    `Failed to parse request: Cannot convert value '["x"]', error: parsing job id: cannot parse string 'x'`,
+  ],
+  [
+    '{"method":"WaitForJobChange","args":[1,["status"],null,null]}',
+    'Failed to parse request: Parsing WaitForJobChange message: Not enough values',
+  ],
   ['{"method":"SubmitJob","args":[[{"x":1}]]}', `Failed to parse request: SubmitJob: key 'reason' not found, object contains only ["x"]`],
   ['{"method":"SetDrainFlag","args":["yes"]}', `Failed to parse request: Cannot convert value '["yes"]', error: Unable to read Bool`],
 ];
@@ -59,14 +71,19 @@ test('answers an implementation error as [Class, args] and keeps the connection 
   const client = await connectClient(path, { requestTimeoutMs: 5000 });
   t.after(() => client.destroy());
   client.send('{"method":"QueryNodes","args":[[],["name"],true]}');
-  assert.deepEqual(decodeJson(await client.recvMsg()), { success: false, result: ['OpPrereqError', ['Sync queries are not allowed', 'wrong_input']] });
+  assert.deepEqual(decodeJson(await client.recvMsg()), {
+    success: false,
+    result: ['OpPrereqError', ['Sync queries are not allowed', 'wrong_input']],
+  });
   client.send('{"method":"QueryClusterInfo","args":[]}');
   const second = decodeJson(await client.recvMsg()) as { success: boolean; result: { name: string } };
   assert.equal(second.success, true);
   assert.equal(second.result.name, 'cluster.example.com');
 });
 
-test('hands luxid-normalised arguments to the implementation (null job list, one-element CancelJob, capped wait)', { timeout: 10_000 }, async (t) => {
+test('hands luxid-normalised arguments to the implementation (null job list, one-element CancelJob, capped wait)', {
+  timeout: 10_000,
+}, async (t) => {
   const { path, impl } = await startLuxid(t);
   const client = await connectClient(path, { requestTimeoutMs: 5000 });
   t.after(() => client.destroy());
@@ -74,12 +91,15 @@ test('hands luxid-normalised arguments to the implementation (null job list, one
   assert.deepEqual(await client.call('CancelJob', ['5']), [true, 'Dequeued job 5']);
   await client.call('WaitForJobChange', [1, ['status'], null, null, 1000]);
   assert.deepEqual(await client.call('SetWatcherPause', [{ not: 'a number' }]), null);
-  assert.deepEqual(impl.calls.map((c) => [c.method, c.params]), [
-    ['QueryJobs', [[], ['id']]],
-    ['CancelJob', [5, false]],
-    ['WaitForJobChange', [1, ['status'], null, null, 89]],
-    ['SetWatcherPause', [null]],
-  ]);
+  assert.deepEqual(
+    impl.calls.map((c) => [c.method, c.params]),
+    [
+      ['QueryJobs', [[], ['id']]],
+      ['CancelJob', [5, false]],
+      ['WaitForJobChange', [1, ['status'], null, null, 89]],
+      ['SetWatcherPause', [null]],
+    ],
+  );
 });
 
 test('describes requests for logs by method, with secret parameters redacted', () => {

@@ -18,10 +18,31 @@ import type { LuxiMethod } from '../../../src/protocols/luxi/types.js';
 
 // Ganeti 3.0 Constants.hs luxiReqAll, as a set.
 const GANETI_LUXI_REQ_ALL = [
-  'ArchiveJob', 'AutoArchiveJobs', 'CancelJob', 'ChangeJobPriority', 'Query', 'QueryClusterInfo',
-  'QueryConfigValues', 'QueryExports', 'QueryFields', 'QueryGroups', 'QueryInstances', 'QueryJobs', 'QueryNodes',
-  'QueryNetworks', 'QueryTags', 'SetDrainFlag', 'SetWatcherPause', 'SubmitJob', 'SubmitJobToDrainedQueue',
-  'SubmitManyJobs', 'WaitForJobChange', 'PickupJob', 'QueryFilters', 'ReplaceFilter', 'DeleteFilter',
+  'ArchiveJob',
+  'AutoArchiveJobs',
+  'CancelJob',
+  'ChangeJobPriority',
+  'Query',
+  'QueryClusterInfo',
+  'QueryConfigValues',
+  'QueryExports',
+  'QueryFields',
+  'QueryGroups',
+  'QueryInstances',
+  'QueryJobs',
+  'QueryNodes',
+  'QueryNetworks',
+  'QueryTags',
+  'SetDrainFlag',
+  'SetWatcherPause',
+  'SubmitJob',
+  'SubmitJobToDrainedQueue',
+  'SubmitManyJobs',
+  'WaitForJobChange',
+  'PickupJob',
+  'QueryFilters',
+  'ReplaceFilter',
+  'DeleteFilter',
 ];
 
 test('the method table defines exactly the 25 Luxi calls of Ganeti 3.0 (case_AllDefined)', () => {
@@ -34,8 +55,19 @@ test('the method table defines exactly the 25 Luxi calls of Ganeti 3.0 (case_All
 test('only the Query calls and WaitForJobChange are marked read-only', () => {
   const readOnly = LUXI_METHODS.filter((m) => LUXI_METHOD_TABLE[m].readOnly);
   assert.deepEqual(readOnly.sort(), [
-    'Query', 'QueryClusterInfo', 'QueryConfigValues', 'QueryExports', 'QueryFields', 'QueryFilters', 'QueryGroups',
-    'QueryInstances', 'QueryJobs', 'QueryNetworks', 'QueryNodes', 'QueryTags', 'WaitForJobChange',
+    'Query',
+    'QueryClusterInfo',
+    'QueryConfigValues',
+    'QueryExports',
+    'QueryFields',
+    'QueryFilters',
+    'QueryGroups',
+    'QueryInstances',
+    'QueryJobs',
+    'QueryNetworks',
+    'QueryNodes',
+    'QueryTags',
+    'WaitForJobChange',
   ]);
 });
 
@@ -53,9 +85,9 @@ const key = fc.stringMatching(/^[a-z_]{1,8}$/);
 const plain: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
   v: fc.oneof({ depthSize: 'small' }, str, fc.integer(), fc.boolean(), fc.constant(null), fc.array(tie('v'), { maxLength: 3 })),
 })).v;
-const opcode = fc.record({ OP_ID: fc.constantFrom('OP_TEST_DELAY', 'OP_INSTANCE_MIGRATE'), reason: fc.constant([]) }).chain((base) =>
-  fc.dictionary(key, plain, { maxKeys: 4 }).map((rest) => ({ ...rest, ...base })),
-);
+const opcode = fc
+  .record({ OP_ID: fc.constantFrom('OP_TEST_DELAY', 'OP_INSTANCE_MIGRATE'), reason: fc.constant([]) })
+  .chain((base) => fc.dictionary(key, plain, { maxKeys: 4 }).map((rest) => ({ ...rest, ...base })));
 const leaf = fc.oneof(
   fc.tuple(fc.constantFrom('==', '=', '!=', '<', '>', '<=', '>=', '=[]'), str, fc.oneof(str, fc.integer())),
   fc.tuple(fc.constant('?'), str),
@@ -83,7 +115,11 @@ const PARAMS: { [M in LuxiMethod]: fc.Arbitrary<LuxiParams<M>> } = {
   QueryConfigValues: fc.tuple(strs),
   QueryClusterInfo: fc.constant([] as []),
   QueryTags: fc.tuple(fc.constantFrom('instance', 'node', 'nodegroup', 'cluster', 'network'), str),
-  Query: fc.tuple(fc.constantFrom('node', 'instance', 'group', 'job', 'filter', 'lock', 'os', 'export', 'network', 'cluster'), strs, fc.option(filter) as fc.Arbitrary<null | unknown[]>),
+  Query: fc.tuple(
+    fc.constantFrom('node', 'instance', 'group', 'job', 'filter', 'lock', 'os', 'export', 'network', 'cluster'),
+    strs,
+    fc.option(filter) as fc.Arbitrary<null | unknown[]>,
+  ),
   QueryFields: fc.tuple(fc.constantFrom('node', 'instance', 'job'), strs),
   SubmitJob: fc.tuple(fc.array(opcode, { maxLength: 3 })),
   SubmitJobToDrainedQueue: fc.tuple(fc.array(opcode, { maxLength: 3 })),
@@ -100,7 +136,10 @@ const PARAMS: { [M in LuxiMethod]: fc.Arbitrary<LuxiParams<M>> } = {
     fc.option(str),
     fc.nat(),
     fc.array(fc.tuple(fc.constantFrom('jobid', 'opcode', 'reason'), filter), { maxLength: 2 }),
-    fc.oneof(fc.constantFrom('ACCEPT', 'PAUSE', 'REJECT', 'CONTINUE'), fc.tuple(fc.constant('RATE_LIMIT'), fc.integer({ min: 1, max: 100 }))),
+    fc.oneof(
+      fc.constantFrom('ACCEPT', 'PAUSE', 'REJECT', 'CONTINUE'),
+      fc.tuple(fc.constant('RATE_LIMIT'), fc.integer({ min: 1, max: 100 })),
+    ),
     fc.array(fc.tuple(str, str, fc.oneof(fc.nat(), fc.bigInt({ min: 2n ** 60n, max: 2n ** 62n }))), { maxLength: 2 }),
   ),
   DeleteFilter: fc.tuple(str),
@@ -148,20 +187,26 @@ test('decoding refuses what luxid refuses, with luxid wording', () => {
   assert.equal(parseError('QueryExports', {}), `Cannot convert value '{}', error: Unable to read Pair`);
   assert.match(parseError('ArchiveJob', [1, 2]), /^Pattern match failure/);
   assert.equal(parseError('ArchiveJob', [-1]), `Cannot convert value '[-1]', error: Invalid value for job ID ' -1'`);
-  assert.equal(parseError('ArchiveJob', [1.5]), `Cannot convert value '[1.5]', error: Got fractional job ID from master daemon?! Value:1.5`);
+  assert.equal(
+    parseError('ArchiveJob', [1.5]),
+    `Cannot convert value '[1.5]', error: Got fractional job ID from master daemon?! Value:1.5`,
+  );
   assert.match(parseError('ArchiveJob', [true]), /Wrong type\/value for job id: true/);
   assert.equal(parseError('WaitForJobChange', [1, ['status'], null, null]), 'Parsing WaitForJobChange message: Not enough values');
-  assert.equal(
-    parseError('SubmitJob', [[{ foo: 1 }]]),
-    `SubmitJob: key 'reason' not found, object contains only ["foo"]`,
-  );
+  assert.equal(parseError('SubmitJob', [[{ foo: 1 }]]), `SubmitJob: key 'reason' not found, object contains only ["foo"]`);
   assert.equal(
     parseError('SubmitJob', [[{ foo: 1, reason: [] }]]),
     `SubmitJob: key 'OP_ID' not found, object contains only ["foo","reason"]`,
   );
-  assert.equal(parseError('SubmitJob', [[{ OP_ID: 'OP_TEST_DELAY', reason: [['a', 'b']] }]]), "SubmitJob: key 'reason': Unable to read Triple");
+  assert.equal(
+    parseError('SubmitJob', [[{ OP_ID: 'OP_TEST_DELAY', reason: [['a', 'b']] }]]),
+    "SubmitJob: key 'reason': Unable to read Triple",
+  );
   assert.equal(parseError('CancelJob', [1, 'x']), `Cannot convert value '[1, "x"]', error: Unable to read 1 tuple`);
-  assert.equal(parseError('QueryTags', ['bogus', 'x']), `Cannot convert value '["bogus", "x"]', error: Invalid string value for type TagKind: "bogus"`);
+  assert.equal(
+    parseError('QueryTags', ['bogus', 'x']),
+    `Cannot convert value '["bogus", "x"]', error: Invalid string value for type TagKind: "bogus"`,
+  );
   assert.match(parseError('Query', ['node', ['name'], ['~~', 'a']]), /Unknown filter operand '~~'/);
   assert.match(parseError('Query', ['node', ['name'], ['=', 'name', 1.5]]), /expecting integral but got a fractional value/);
   assert.match(parseError('ReplaceFilter', [null, -1, [], 'ACCEPT', []]), /Invalid value for non-negative type '-1'/);
@@ -183,10 +228,21 @@ test('decoding accepts what luxid accepts beyond the strict form', () => {
 
 test('qlang builds Ganeti list-form filters', () => {
   assert.deepEqual(qlang.and(qlang.eq('name', 'x'), qlang.regexp('name', '^web')), ['&', ['==', 'name', 'x'], ['=~', 'name', '^web']]);
-  assert.deepEqual(qlang.or(qlang.not(qlang.true('offline')), qlang.contains('tags', 'a')), ['|', ['!', ['?', 'offline']], ['=[]', 'tags', 'a']]);
-  assert.deepEqual([qlang.ne('a', 1), qlang.lt('a', 1), qlang.le('a', 1), qlang.gt('a', 1), qlang.ge('a', 1)], [
-    ['!=', 'a', 1], ['<', 'a', 1], ['<=', 'a', 1], ['>', 'a', 1], ['>=', 'a', 1],
+  assert.deepEqual(qlang.or(qlang.not(qlang.true('offline')), qlang.contains('tags', 'a')), [
+    '|',
+    ['!', ['?', 'offline']],
+    ['=[]', 'tags', 'a'],
   ]);
+  assert.deepEqual(
+    [qlang.ne('a', 1), qlang.lt('a', 1), qlang.le('a', 1), qlang.gt('a', 1), qlang.ge('a', 1)],
+    [
+      ['!=', 'a', 1],
+      ['<', 'a', 1],
+      ['<=', 'a', 1],
+      ['>', 'a', 1],
+      ['>=', 'a', 1],
+    ],
+  );
   assert.deepEqual(qlang.simple('name', ['a', 'b']), ['|', ['==', 'name', 'a'], ['==', 'name', 'b']]);
   assert.equal(qlang.simple('name', []), null);
   // Everything the builder makes is accepted by the server-side decoder.

@@ -3,13 +3,7 @@ import { test } from 'node:test';
 import { connectClient, type Client } from '../../../src/dispatch/client.js';
 import { createServer } from '../../../src/dispatch/server.js';
 import { GenericError, OpPrereqError } from '../../../src/errors.js';
-import {
-  createRpcHandler,
-  echoMethod,
-  rpcMethod,
-  rpcMethodOfArity,
-  type RpcMethod,
-} from '../../../src/protocols/rpc/handler.js';
+import { createRpcHandler, echoMethod, rpcMethod, rpcMethodOfArity, type RpcMethod } from '../../../src/protocols/rpc/handler.js';
 import { readBool, readInt, readList, readMaybe, readString } from '../../../src/protocols/rpc/readers.js';
 import { tempSocketPath } from '../../helpers/tmp.js';
 
@@ -80,7 +74,11 @@ test('wrong argument counts get the Text.JSON tuple texts and the connection sta
   ];
   for (const [method, args, text] of cases) {
     const answer = await raw(client, JSON.stringify({ method, args }));
-    assert.equal(answer, JSON.stringify({ success: false, result: ['GenericError', [`RPC input: ${text}`]] }), `${method} ${JSON.stringify(args)}`);
+    assert.equal(
+      answer,
+      JSON.stringify({ success: false, result: ['GenericError', [`RPC input: ${text}`]] }),
+      `${method} ${JSON.stringify(args)}`,
+    );
   }
   assert.equal(client.closed, false);
   assert.equal(await client.call('pair', ['x', true]), 'x:true');
@@ -115,7 +113,9 @@ test('an unknown method answers GenericError "No such method" and keeps the conn
   assert.equal(await client.call('echo', ['still here']), 'still here');
 });
 
-test('a method that is not a string is a parse error answered with a plain string, then the connection closes', { timeout: 5000 }, async (t) => {
+test('a method that is not a string is a parse error answered with a plain string, then the connection closes', {
+  timeout: 5000,
+}, async (t) => {
   const client = await start(t);
   assert.equal(
     await raw(client, '{"method":5,"args":[]}'),
@@ -141,7 +141,10 @@ test('a method returning nothing answers [] as Haskell unit does; null stays nul
 
 test('a thrown GanetiError goes out with its class and args', { timeout: 5000 }, async (t) => {
   const client = await start(t);
-  assert.equal(await raw(client, '{"method":"prereq","args":[]}'), '{"success":false,"result":["OpPrereqError",["Instance foo not found","unknown_entity"]]}');
+  assert.equal(
+    await raw(client, '{"method":"prereq","args":[]}'),
+    '{"success":false,"result":["OpPrereqError",["Instance foo not found","unknown_entity"]]}',
+  );
 });
 
 test('any other exception becomes GenericError with its message, sync or async', { timeout: 5000 }, async (t) => {

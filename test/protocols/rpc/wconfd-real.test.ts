@@ -8,7 +8,10 @@ import { WConfdClient, type ClientId } from '../../../src/protocols/rpc/wconfd.j
 const socket = process.env['WCONFD_SOCKET'];
 const skip = socket === undefined ? 'WCONFD_SOCKET is not set (see test/interop/README.md)' : false;
 
-test('the real wconfd answers echo, unit methods, locks and unknown methods as the client expects', { skip, timeout: 10_000 }, async (t) => {
+test('the real wconfd answers echo, unit methods, locks and unknown methods as the client expects', {
+  skip,
+  timeout: 10_000,
+}, async (t) => {
   const wconfd = await WConfdClient.connect(socket);
   t.after(() => wconfd.destroy());
   const cid: ClientId = [1, '/tmp/ganeti-uds-test-livelock', process.pid];

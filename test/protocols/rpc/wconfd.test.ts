@@ -100,10 +100,19 @@ test('typed calls reach a WConfd-like daemon and decode its answers', { timeout:
   assert.deepEqual(await wconfd.readConfig(), { cluster: { cluster_name: 'c1' }, serial_no: 3 });
   assert.equal(await wconfd.flushConfig(), undefined);
   assert.equal(await wconfd.allocatePort(), 11000);
-  assert.deepEqual(await wconfd.tryUpdateLocks(CID, [['cluster/BGL', 'shared'], ['node/n1', 'exclusive']]), []);
+  assert.deepEqual(
+    await wconfd.tryUpdateLocks(CID, [
+      ['cluster/BGL', 'shared'],
+      ['node/n1', 'exclusive'],
+    ]),
+    [],
+  );
   const other: ClientId = ['watcher', '/tmp/ll', 1];
   assert.deepEqual(await wconfd.tryUpdateLocks(other, [['node/n1', 'exclusive']]), [CID]);
-  assert.deepEqual(await wconfd.listLocks(CID), [['cluster/BGL', 'shared'], ['node/n1', 'exclusive']]);
+  assert.deepEqual(await wconfd.listLocks(CID), [
+    ['cluster/BGL', 'shared'],
+    ['node/n1', 'exclusive'],
+  ]);
   assert.equal(await wconfd.hasPendingRequest(other), false);
   await wconfd.freeLocks(CID);
   assert.deepEqual(await wconfd.listAllLocks(), []);
@@ -112,7 +121,10 @@ test('typed calls reach a WConfd-like daemon and decode its answers', { timeout:
 test('daemon failures arrive as typed Ganeti errors', { timeout: 5000 }, async (t) => {
   const wconfd = await startFake(t);
   await assert.rejects(wconfd.lockConfig(CID, true), (err: unknown) => err instanceof LockError && err.message === 'config lock busy');
-  await assert.rejects(wconfd.call('verifyConfig'), (err: unknown) => err instanceof GenericError && err.message === 'No such method: verifyConfig');
+  await assert.rejects(
+    wconfd.call('verifyConfig'),
+    (err: unknown) => err instanceof GenericError && err.message === 'No such method: verifyConfig',
+  );
   assert.equal(await wconfd.echo('after errors'), 'after errors');
 });
 
@@ -170,8 +182,10 @@ test("an answer split by a mangled 'ă' fails the call, drops the connection and
   await assert.rejects(first, (err: unknown) => err instanceof GenericError && /^Parsing LUXI response/.test(err.message));
   // The second call never gets the second answer: it fails, either on the broken tail of
   // the first answer (both frames were read together) or because the connection is gone.
-  await assert.rejects(second, (err: unknown) =>
-    err instanceof ConnectionClosedError || (err instanceof GenericError && /^Parsing LUXI response/.test(err.message)));
+  await assert.rejects(
+    second,
+    (err: unknown) => err instanceof ConnectionClosedError || (err instanceof GenericError && /^Parsing LUXI response/.test(err.message)),
+  );
   assert.equal(wconfd.closed, true);
   await assert.rejects(wconfd.echo('third'), { code: 'UDS_ERR_DESTROYED' });
 
