@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import test from 'node:test';
 import { ErrorCodes, NoMasterError, PermissionError, ProtocolError } from '../src/errors.js';
 import { MAX_SOCKET_PATH_BYTES, checkSocketPath, connectError, connectSocket } from '../src/transport/connect.js';
@@ -69,16 +70,29 @@ test('connecting to a regular file says it is not a socket', { timeout: 10_000 }
   });
 });
 
-test('connecting without permission gives PermissionError', {
-  timeout: 10_000,
-  skip: process.getuid?.() === 0 ? 'root bypasses file modes' : false,
-}, async (t) => {
+test('connecting without permission gives PermissionError', { timeout: 10_000 }, async (t) => {
   const path = tempSocketPath(t);
   const server = net.createServer();
   await new Promise<void>((r) => server.listen(path, r));
   t.after(() => server.close());
-  fs.chmodSync(path, 0o000);
-  await assert.rejects(connectSocket(path), PermissionError);
+  if (process.getuid?.() !== 0) {
+    fs.chmodSync(path, 0o000);
+    await assert.rejects(connectSocket(path), PermissionError);
+    return;
+  }
+  // Root bypasses file modes: connect from a child running as nobody instead.
+  fs.chmodSync(dirname(path), 0o755);
+  fs.chmodSync(path, 0o600);
+  const connectModule = new URL('../src/transport/connect.js', import.meta.url).href;
+  const script = `import { connectSocket } from ${JSON.stringify(connectModule)};
+    connectSocket(${JSON.stringify(path)}).then(() => console.log('connected'), (e) => console.log(e.name + ' ' + e.code));`;
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    uid: 65534,
+    gid: 65534,
+    encoding: 'utf8',
+    timeout: 8000,
+  });
+  assert.equal(child.stdout.trim(), 'PermissionError UDS_ERR_PERMISSION', child.stderr);
 });
 
 test('validates connect options', async () => {
