@@ -4,7 +4,7 @@
  * `--only=a,b` runs only the named sections; `--summary` also rewrites bench/RESULTS.md.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BENCH_BUILD_DIR, canPin, compileC } from './lib/proc.js';
@@ -43,7 +43,7 @@ function parseArgs(argv: readonly string[]): { quick: boolean; only: Set<string>
 const v = (label: string, server: string, client: string): Variant => ({ label, server, client });
 
 /** The throughput groups for the available tools. */
-function groups(hasC: boolean, wconfd: boolean): Array<{ section: string; group: Group }> {
+function groups(hasC: boolean, wconfd: boolean, wconfdPinned = false): Array<{ section: string; group: Group }> {
   const refServer = hasC ? 'c' : 'raw';
   const loadClient = hasC ? 'c' : 'raw';
   const servers = (client: string): Variant[] => [
@@ -139,7 +139,14 @@ function groups(hasC: boolean, wconfd: boolean): Array<{ section: string; group:
     const g = [v('real wconfd', 'wconfd', loadClient), v('ours', 'ours', loadClient)];
     list.push({
       section: 'ganeti',
-      group: { ...base, pinned: false, ref: 'real wconfd', id: 'wconfd-seq', title: 'vs real Haskell wconfd, sequential', variants: g },
+      group: {
+        ...base,
+        pinned: wconfdPinned,
+        ref: 'real wconfd',
+        id: 'wconfd-seq',
+        title: 'vs real Haskell wconfd, sequential',
+        variants: g,
+      },
     });
     list.push({
       section: 'ganeti',
@@ -170,7 +177,7 @@ function groups(hasC: boolean, wconfd: boolean): Array<{ section: string; group:
 }
 
 /** Starts a real wconfd with the interop script; returns its socket and a stop function. */
-function startGaneti(repo: string, notes: string[]): { socket: string; stop: () => void } | undefined {
+function startGaneti(repo: string, notes: string[]): { socket: string; stop: () => void; pinned: boolean; unpin: () => void } | undefined {
   const script = join(repo, 'test/interop/real-ganeti.sh');
   if (!existsSync(WCONFD) || !existsSync(script)) {
     notes.push(`real Ganeti rows skipped: ${existsSync(WCONFD) ? script : WCONFD} not found`);
@@ -188,7 +195,19 @@ function startGaneti(repo: string, notes: string[]): { socket: string; stop: () 
     stop();
     return undefined;
   }
-  return { socket, stop };
+  // Pin every thread of wconfd to the CPU the pinned groups use, so its sequential row
+  // measures the daemon rather than cross-core wake-ups (as for our server).
+  let pid = '';
+  try {
+    pid = readFileSync(join(dir, 'state', 'ganeti-wconfd.pid'), 'utf8').trim();
+  } catch {
+    pid = '';
+  }
+  const setAffinity = (cpuList: string): boolean =>
+    pid !== '' && canPin() && spawnSync('taskset', ['-a', '-cp', cpuList, pid], { encoding: 'utf8' }).status === 0;
+  const pinned = setAffinity('0');
+  if (!pinned) notes.push('real wconfd could not be pinned to CPU 0: its sequential row runs unpinned');
+  return { socket, stop, pinned, unpin: () => void setAffinity(`0-${cpus().length - 1}`) };
 }
 
 async function main(): Promise<void> {
@@ -225,8 +244,11 @@ async function main(): Promise<void> {
   let large: LargeRow[] = [];
   const idle: IdleRow[] = [];
   try {
-    for (const { section, group } of groups(c.server !== undefined, ganeti !== undefined)) {
-      if (args.only.has(section)) rows.push(...(await measureGroup(env, group)));
+    for (const { section, group } of groups(c.server !== undefined, ganeti !== undefined, ganeti?.pinned === true)) {
+      if (!args.only.has(section)) continue;
+      // wconfd is pinned to one CPU for its sequential row only; with 16 connections it may use both.
+      if (group.id === 'wconfd-conns') ganeti?.unpin();
+      rows.push(...(await measureGroup(env, group)));
     }
     if (args.only.has('large')) {
       const sizes = [
