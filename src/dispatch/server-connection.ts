@@ -21,7 +21,7 @@ const FAILED_TO_PARSE = 'Failed to parse request: ';
 /**
  * One accepted connection. Requests are handled one at a time, in arrival order, so
  * answers leave in request order (the protocol has no request ids; order is the only
- * link). Synchronous handlers answer all requests of a read at once, in one corked write.
+ * link). Synchronous handlers answer all requests of a read at once, in one write.
  *
  *   received ──> decoder ──> #queue[#head..] ──> handler (one at a time) ──> socket
  *                            (paused while the socket's write buffer is full)
