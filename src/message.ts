@@ -43,10 +43,18 @@ export function buildCall(method: string, args: unknown): string {
 }
 
 /**
+ * The text of a response before its encoded result (which is followed by `}`), for
+ * writers that send a large result in pieces.
+ */
+export function responseHead(success: boolean): string {
+  return success ? '{"success":true,"result":' : '{"success":false,"result":';
+}
+
+/**
  * Serialises a response as Haskell's `buildResponse` does: compact, `success` first.
  */
 export function buildResponse(success: boolean, result: unknown): string {
-  return `{"success":${success ? 'true' : 'false'},"result":${encodeJson(result)}}`;
+  return `${responseHead(success)}${encodeJson(result)}}`;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -15,7 +15,7 @@ const SRC =
 const LAYERS: ReadonlyArray<readonly string[]> = [
   ['framing.ts', 'codec.ts', 'exact-json.ts', 'defaults.ts', 'logger.ts', 'ganeti-errors.ts'],
   ['errors.ts'],
-  ['message.ts'],
+  ['message.ts', 'json-pieces.ts'],
   ['transport/', 'diagnostics.ts'],
   ['dispatch/'],
   ['protocols/', 'proxy/'],

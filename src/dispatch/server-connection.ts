@@ -9,7 +9,8 @@ import * as diag from '../diagnostics.js';
 import { GenericError, toGanetiError } from '../errors.js';
 import { FrameDecoder } from '../framing.js';
 import { childLogger, silentLogger, truncateForLog, type Logger } from '../logger.js';
-import { buildResponse, parseCall } from '../message.js';
+import { buildResponse, parseCall, responseHead } from '../message.js';
+import { encodeJsonPieces, isLargeJsonValue } from '../json-pieces.js';
 import type { PeerCredentials } from '../transport/peer-credentials.js';
 import type { Handler, RequestContext } from './handler.js';
 import type { ResolvedServerOptions, ServerStats } from './server-options.js';
@@ -129,7 +130,7 @@ export class ServerConnection {
   #onDrain = (): void => {
     clearTimeout(this.#sendTimer);
     this.#sendTimer = undefined;
-    if (!this.#draining && !this.#inputEnded) this.#stream.resume();
+    if (!this.#busy && !this.#draining && !this.#inputEnded) this.#stream.resume();
     this.#pump();
   };
 
@@ -226,6 +227,10 @@ export class ServerConnection {
   }
 
   #reply(result: unknown): void {
+    if (isLargeJsonValue(result)) {
+      this.#replyPiecewise(result);
+      return;
+    }
     let text: string;
     try {
       text = buildResponse(true, result === undefined ? null : result);
@@ -236,6 +241,80 @@ export class ServerConnection {
     this.#stats.requests++;
     this.#write(text);
     if (this.#observed) diag.publishServerAnswer(this.#observed, true, result);
+  }
+
+  /**
+   * Sends a large result piece by piece, waiting for 'drain' whenever the socket's buffer
+   * is full, so the whole answer text never exists at once. The connection is busy until
+   * the last piece is written; an encoding failure after the first piece can no longer be
+   * answered, so it closes the connection.
+   */
+  #replyPiecewise(result: unknown): void {
+    this.#busy = true;
+    this.#flush();
+    const stream = this.#stream;
+    const pieces = encodeJsonPieces(result, PIECE_CHARS);
+    let started = false;
+    const finish = (): void => {
+      if (!started) stream.write(responseHead(true));
+      stream.write('}' + EOM_STRING);
+      this.#stats.requests++;
+      this.#stats.bytesOut += responseHead(true).length + 2;
+      if (this.#observed) diag.publishServerAnswer(this.#observed, true, result);
+    };
+    // Returns true when the answer is complete, false when it waits for 'drain'.
+    const step = (): boolean => {
+      try {
+        for (;;) {
+          const next = pieces.next();
+          if (next.done) return true;
+          if (!started) {
+            started = true;
+            stream.write(responseHead(true));
+          }
+          this.#stats.bytesOut += next.value.length;
+          if (!stream.write(next.value)) {
+            this.#armSendTimer();
+            return false;
+          }
+        }
+      } catch (err) {
+        if (started) {
+          this.#logger.error({ err: (err as Error).message }, 'answer failed half-way through encoding; closing the connection');
+          stream.destroy();
+        }
+        throw err;
+      }
+    };
+    const resumeLater = (): void => {
+      stream.once('drain', () => {
+        if (this.#gone) return;
+        let done: boolean;
+        try {
+          done = step();
+        } catch {
+          return; // the connection was destroyed
+        }
+        if (done) this.#settle(finish);
+        else resumeLater();
+      });
+    };
+    let done: boolean;
+    try {
+      done = step();
+    } catch (err) {
+      this.#busy = false;
+      if (!started) this.#replyError(new GenericError(`The handler's result cannot be encoded as JSON: ${(err as Error).message}`));
+      return;
+    }
+    if (done) {
+      // Finished at once: the caller (#pump or #settle) goes on as after any answer.
+      this.#busy = false;
+      finish();
+    } else {
+      this.#stream.pause(); // no new requests are read while the answer waits for the reader
+      resumeLater();
+    }
   }
 
   #replyError(err: unknown): void {
@@ -311,11 +390,14 @@ export class ServerConnection {
     this.#busy = false;
     if (this.#gone) return;
     send();
-    if (!this.#draining && !this.#inputEnded && !this.#stream.writableNeedDrain) this.#stream.resume();
+    // send() may have started a piecewise answer that keeps the connection busy.
+    if (!this.#busy && !this.#draining && !this.#inputEnded && !this.#stream.writableNeedDrain) this.#stream.resume();
     this.#pump();
   }
 }
 
 const EMPTY = Buffer.alloc(0);
+/** Size of the pieces a large answer is written in. */
+const PIECE_CHARS = 1 << 20;
 /** Answers gathered in one pass before they are written out early (encoded JSON is ASCII: chars = bytes). */
 const OUT_BATCH_CHARS = 64 * 1024;
