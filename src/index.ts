@@ -6,9 +6,10 @@ export { EOM, DEFAULT_MAX_MESSAGE_BYTES, FrameDecoder, MessageTooLargeError, enc
 export type { FrameDecoderOptions } from './framing.js';
 export { DEFAULT_MAX_DEPTH, decodeJson, encodeJson } from './codec.js';
 export type { DecodeOptions, InvalidUtf8Policy } from './codec.js';
+export { DEFAULT_PIECEWISE_MIN_ELEMENTS, encodeJsonPieces, isLargeJsonValue } from './json-pieces.js';
 export { JsonSyntaxError } from './exact-json.js';
 // Messages
-export { MsgKeys, strOfKey, buildCall, parseCall, buildResponse, decodeResponse, parseResponse } from './message.js';
+export { MsgKeys, strOfKey, buildCall, parseCall, buildResponse, responseHead, decodeResponse, parseResponse } from './message.js';
 export type { Call, MsgKey, Response } from './message.js';
 // Errors
 export {
