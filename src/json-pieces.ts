@@ -11,7 +11,7 @@ const SLICE_ELEMENTS = 512;
 /** How deep objects and arrays are opened to find large arrays. */
 const OPEN_DEPTH = 3;
 
-/** Default for `minElements`: values with fewer array elements near the top are encoded whole. */
+/** Default for `minElements`: values with fewer elements and members near the top are encoded whole. */
 export const DEFAULT_PIECEWISE_MIN_ELEMENTS = 4096;
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -20,32 +20,47 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return (proto === Object.prototype || proto === null) && typeof (value as { toJSON?: unknown }).toJSON !== 'function';
 }
 
-/** Counts the array elements within the first `OPEN_DEPTH` levels (stops early past `limit`). */
-function elementsNearTop(value: unknown, depth: number, limit: number): number {
-  if (depth > OPEN_DEPTH) return 0;
+/**
+ * Counts array elements and object members of `value` and of its children (two levels:
+ * enough to see a Query result's rows or a config's instance map), stopping past `limit`.
+ */
+function membersNearTop(value: unknown, depth: number, limit: number): number {
   let count = 0;
   if (Array.isArray(value)) {
-    count += value.length;
-    if (count >= limit) return count;
-    for (const item of value) {
-      if (typeof item === 'object' && item !== null) count += elementsNearTop(item, depth + 1, limit - count);
-      if (count >= limit) return count;
+    count = value.length;
+    if (depth === 0) {
+      for (let i = 0; i < value.length && count < limit; i++) {
+        const item: unknown = value[i];
+        if (typeof item === 'object' && item !== null) count += membersNearTop(item, 1, limit - count);
+      }
     }
   } else if (isPlainObject(value)) {
-    for (const key of Object.keys(value)) {
-      count += elementsNearTop(value[key], depth + 1, limit - count);
-      if (count >= limit) return count;
+    for (const key in value) {
+      count++;
+      if (depth === 0 && count < limit) {
+        const item = value[key];
+        if (typeof item === 'object' && item !== null) count += membersNearTop(item, 1, limit - count);
+      }
+      if (count >= limit) break;
     }
   }
   return count;
 }
 
 /**
- * True when `value` holds at least `minElements` array elements within its first three
- * levels: the cheap test for "worth encoding piecewise".
+ * True when `value` and its children hold at least `minElements` array elements and
+ * object members together: the cheap test for "worth encoding piecewise".
  */
 export function isLargeJsonValue(value: unknown, minElements = DEFAULT_PIECEWISE_MIN_ELEMENTS): boolean {
-  return elementsNearTop(value, 0, minElements) >= minElements;
+  return membersNearTop(value, 0, minElements) >= minElements;
+}
+
+/** True for an object with more than SLICE_ELEMENTS members (arrays are sliced instead). */
+function hasManyMembers(value: object): boolean {
+  if (Array.isArray(value)) return false;
+  let n = 0;
+  for (const _key in value) if (++n > SLICE_ELEMENTS) return true;
+  return false;
 }
 
 function* parts(value: unknown, depth: number): Generator<string> {
@@ -60,7 +75,7 @@ function* parts(value: unknown, depth: number): Generator<string> {
     yield ']';
     return;
   }
-  if (depth < OPEN_DEPTH && (Array.isArray(value) || isPlainObject(value))) {
+  if (depth < OPEN_DEPTH && (Array.isArray(value) || isPlainObject(value)) && (depth === 0 || hasManyMembers(value))) {
     const isArray = Array.isArray(value);
     yield isArray ? '[' : '{';
     let first = true;

@@ -42,13 +42,25 @@ test('matches encodeJson for arbitrary JSON values', () => {
   );
 });
 
-test('isLargeJsonValue counts array elements near the top only', () => {
+test('isLargeJsonValue counts elements and members of a value and its children only', () => {
   const many = Array.from({ length: DEFAULT_PIECEWISE_MIN_ELEMENTS }, () => 0);
   assert.equal(isLargeJsonValue(many), true);
   assert.equal(isLargeJsonValue({ data: many }), true);
-  assert.equal(isLargeJsonValue(many.slice(1)), false);
-  assert.equal(isLargeJsonValue({ a: { b: { c: { d: many } } } }), false);
+  assert.equal(isLargeJsonValue(Object.fromEntries(many.map((_, i) => [`uuid-${i}`, { name: i }]))), true);
+  assert.equal(isLargeJsonValue({ instances: Object.fromEntries(many.map((_, i) => [`uuid-${i}`, i])) }), true);
+  assert.equal(isLargeJsonValue(many.slice(2)), false);
+  assert.equal(isLargeJsonValue({ a: { b: many } }), false);
   assert.equal(isLargeJsonValue('x'.repeat(1 << 20)), false);
+});
+
+test("a large object map (a config's instances) is cut into pieces too", () => {
+  const config = {
+    cluster: { name: 'c' },
+    instances: Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`uuid-${i}`, { name: `i${i}` }])),
+  };
+  const pieces = [...encodeJsonPieces(config, 4096)];
+  assert.ok(pieces.length > 10);
+  assert.equal(pieces.join(''), encodeJson(config));
 });
 
 test('an encoding error surfaces from the iterator', () => {
