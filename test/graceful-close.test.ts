@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import test from 'node:test';
 import { connectClient } from '../src/dispatch/client.js';
 import { createServer } from '../src/dispatch/server.js';
@@ -64,4 +65,22 @@ test('close of a server that never listened resolves', { timeout: 10_000 }, asyn
   const server = createServer(slowEcho(0));
   await server.close(0);
   assert.equal(server.address, undefined);
+});
+
+test('close() cuts connections refused by a limit instead of waiting for their timer', { timeout: 10_000 }, async (t) => {
+  const path = tempSocketPath(t);
+  const server = createServer({ parse: (_m, a) => a, exec: (a) => a }, { maxConnections: 1 });
+  await server.listen(path);
+  const kept = await connectClient(path);
+  t.after(() => kept.destroy());
+  assert.deepEqual(await kept.call('m', [1]), [1]);
+  // The second connection is refused; its client never closes its side.
+  const refused = net.createConnection({ path, allowHalfOpen: true });
+  t.after(() => refused.destroy());
+  await new Promise((resolve) => refused.once('data', resolve));
+  assert.equal(server.stats.connectionsRefused, 1);
+  const started = Date.now();
+  await server.close(0);
+  // The refusal timer is 1 s; close must not wait for it.
+  assert.ok(Date.now() - started < 900, `close took ${Date.now() - started} ms`);
 });

@@ -22,6 +22,7 @@ export class UdsServer {
   readonly #options: ResolvedServerOptions;
   readonly #server: net.Server;
   readonly #connections = new Set<ServerConnection>();
+  readonly #refused = new Set<Duplex>();
   readonly #perUser = new Map<number, number>();
   #socketFile: SocketFileIdentity | undefined;
   #nextId = 1;
@@ -117,6 +118,7 @@ export class UdsServer {
     await Promise.race([allGone, grace]);
     clearTimeout(timer);
     for (const conn of this.#connections) conn.destroy();
+    for (const stream of this.#refused) stream.destroy();
     await serverClosed;
     if (this.#socketFile) removeSocketFile(this.#socketFile);
     this.#options.logger.info({ path: this.#socketFile?.path }, 'closed');
@@ -126,6 +128,9 @@ export class UdsServer {
     this.stats.connectionsRefused++;
     this.#options.logger.warn({ reason }, 'connection refused');
     stream.on('error', () => {});
+    // Kept until closed, so close() can cut them instead of waiting for the timer below.
+    this.#refused.add(stream);
+    stream.once('close', () => this.#refused.delete(stream));
     stream.end(buildResponse(false, new GenericError(reason).toWire()) + EOM_STRING);
     setTimeout(() => stream.destroy(), 1000).unref();
   }
