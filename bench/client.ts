@@ -12,7 +12,18 @@ import { PEERS, connectPeer, type Caller, type Peer } from './peers.js';
 /** What client.js is asked to do. */
 export type ClientSpec =
   | { mode: 'load'; kind: string; socket: string; conns: number; depth: number; durationMs: number; warmupMs: number; msgBytes: number }
-  | { mode: 'large'; kind: 'ours' | 'rawjson'; socket: string; bytes: number; iterations: number }
+  | {
+      mode: 'large';
+      /** `ours`, `rawjson` or a peer library (its own client). */
+      kind: string;
+      socket: string;
+      bytes: number;
+      iterations: number;
+      /** Stop early once another call would end after this many ms (at least two calls are made). */
+      budgetMs?: number;
+      /** Give up when one call takes longer than this (the answer then says `timedOut`). */
+      callTimeoutMs?: number;
+    }
   | { mode: 'idle'; socket: string; conns: number };
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -114,20 +125,51 @@ async function large(spec: Extract<ClientSpec, { mode: 'large' }>): Promise<unkn
   const payload = largePayload(spec.bytes);
   const caller = await connectCaller(spec.kind, spec.socket, 0);
   const ms: number[] = [];
+  const started = performance.now();
   for (let i = 0; i < spec.iterations; i++) {
+    const last = ms[ms.length - 1] ?? 0;
+    if (spec.budgetMs !== undefined && ms.length >= 2 && performance.now() - started + last > spec.budgetMs) break;
     const t0 = performance.now();
-    const answer = await caller.call(payload);
+    const answer = await withTimeout(caller.call(payload), spec.callTimeoutMs);
+    if (answer === TIMED_OUT) return { ms, timedOut: true, afterMs: performance.now() - t0 };
     ms.push(performance.now() - t0);
-    if (i === 0 && !isEcho(answer, payload.length)) throw new Error('the answer is not the echo of the request');
+    if (i === 0 && echoedRecords(answer) !== payload.length) throw new Error('the answer is not the echo of the request');
   }
   caller.close();
   return { ms };
 }
 
-/** Our client returns the result; the raw JSON client the whole answer object. */
-function isEcho(answer: unknown, records: number): boolean {
-  const result = (answer as { result?: unknown } | null)?.result ?? answer;
-  return Array.isArray(result) && Array.isArray(result[0]) && result[0].length === records;
+const TIMED_OUT = Symbol('timed out');
+
+function withTimeout<T>(p: Promise<T>, ms: number | undefined): Promise<T | typeof TIMED_OUT> {
+  if (ms === undefined) return p;
+  let timer: NodeJS.Timeout | undefined;
+  const expiry = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMED_OUT), ms);
+  });
+  return Promise.race([p, expiry]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * How many records came back, whatever the envelope: our client returns the result `[payload]`,
+ * the raw JSON client and jayson the whole answer `{result: [payload]}`, json-rpc-2.0 the params
+ * `[payload]`, vscode-jsonrpc the params object `{args: [payload]}`, node-ipc the payload itself.
+ */
+function echoedRecords(answer: unknown): number {
+  let x = answer;
+  for (let depth = 0; depth < 4; depth++) {
+    if (Array.isArray(x)) {
+      if (x.length > 0 && Array.isArray(x[0])) {
+        x = x[0];
+        continue;
+      }
+      return x.length;
+    }
+    if (x === null || typeof x !== 'object') return -1;
+    const o = x as { result?: unknown; args?: unknown };
+    x = o.result ?? o.args;
+  }
+  return -1;
 }
 
 async function idle(spec: Extract<ClientSpec, { mode: 'idle' }>): Promise<void> {

@@ -3,7 +3,7 @@
  * table, the Markdown summary and the two SVG charts. Pure functions over results.
  */
 import { barChart, logLogChart, type Bar } from './svg.js';
-import { formatBytes, type IdleRow, type LargeRow, type Row } from './scenarios.js';
+import { formatBytes, type IdleRow, type LargeRow, type PeerLargeRow, type Row } from './scenarios.js';
 
 /** Everything one run measured. */
 export interface Results {
@@ -13,6 +13,8 @@ export interface Results {
   notes: string[];
   rows: Row[];
   large: LargeRow[];
+  /** Each library's own client and server on large messages (absent in older results). */
+  peersLarge?: PeerLargeRow[];
   idle: IdleRow[];
   targets: Target[];
   elapsedSeconds: number;
@@ -123,6 +125,38 @@ function pad(cells: readonly string[][]): string {
   return cells.map((c) => c.map((x, i) => (i === 0 ? x.padEnd(widths[i] ?? 0) : x.padStart(widths[i] ?? 0))).join('  ')).join('\n');
 }
 
+/**
+ * The peers-large table: one row per size, one column per library (in order of appearance),
+ * each cell the median round trip and, for the peers, their time / ours (higher = ours is
+ * faster); `skipped` or `error` when the pair has no figure (the notes say why).
+ */
+export function peersLargeTable(rows: readonly PeerLargeRow[]): string[][] {
+  const labels = [...new Set(rows.map((p) => p.label))];
+  const sizes = [...new Set(rows.map((p) => p.bytes))];
+  const table: string[][] = [['size', ...labels.map((l) => `${l} ms`)]];
+  for (const bytes of sizes) {
+    const cells = labels.map((label) => {
+      const p = rows.find((x) => x.bytes === bytes && x.label === label);
+      if (p === undefined) return '-';
+      if (!Number.isFinite(p.ms)) return p.note?.startsWith('error') ? 'error' : 'skipped';
+      return p.kind === 'ours' || !Number.isFinite(p.ratio) ? fmt(p.ms, 1) : `${fmt(p.ms, 1)} (${fmt(p.ratio)}x)`;
+    });
+    table.push([formatBytes(bytes), ...cells]);
+  }
+  return table;
+}
+
+/** Informational lines (not targets): how many times faster ours is than each peer at the largest size. */
+export function peersLargeLines(rows: readonly PeerLargeRow[]): string[] {
+  const largest = Math.max(...rows.map((p) => p.bytes));
+  return rows
+    .filter((p) => p.bytes === largest && p.kind !== 'ours')
+    .map(
+      (p) =>
+        `ours vs ${p.label} at ${formatBytes(largest)}: ${Number.isFinite(p.ratio) ? `${fmt(p.ratio)}x (its time / ours)` : `not measured (${p.note ?? 'no figure'})`}`,
+    );
+}
+
 /** The plain-text report printed on stdout. */
 export function textReport(r: Results): string {
   const out: string[] = [];
@@ -151,6 +185,12 @@ export function textReport(r: Results): string {
       ]);
     }
     out.push(pad(lt));
+  }
+  const peersLarge = r.peersLarge ?? [];
+  if (peersLarge.length > 0) {
+    out.push('', "Peers on large messages (each library's own client + server, echo round trip, median ms; (x) = its time / ours)");
+    out.push(pad(peersLargeTable(peersLarge)));
+    for (const line of peersLargeLines(peersLarge)) out.push(`info: ${line}`);
   }
   if (r.idle.length > 0) {
     out.push('', 'Idle connections');
@@ -211,6 +251,7 @@ export function markdownReport(r: Results, chartPaths: { throughput: string; siz
         `| ${formatBytes(l.bytes)} | ${fmt(l.oursMs, 1)} | ${fmt(l.refMs, 1)} | ${fmt(l.ratio)} | ${Number.isFinite(l.oursPeakGrowth) ? `${formatBytes(Math.max(0, l.oursPeakGrowth))} (${fmt(l.oursPeakGrowth / l.bytes, 1)}x)` : '-'} | ${l.refServer} |`,
     ),
     '',
+    ...peersLargeMarkdown(r.peersLarge ?? []),
     '## Idle connections',
     '',
     '| server | connections | RSS before | RSS after | per connection |',
@@ -223,6 +264,28 @@ export function markdownReport(r: Results, chartPaths: { throughput: string; siz
   ];
   if (r.notes.length > 0) lines.push('## Notes', '', ...r.notes.map((n) => `* ${n}`), '');
   return lines.join('\n');
+}
+
+function peersLargeMarkdown(rows: readonly PeerLargeRow[]): string[] {
+  if (rows.length === 0) return [];
+  const [head = [], ...body] = peersLargeTable(rows);
+  return [
+    '## Peers on large messages',
+    '',
+    "Each library's own client against its own server, echo round trip of a structured payload: median ms, and in " +
+      "parentheses the library's time / ours (higher = ours is faster). Informational, not a target; a call over 10 s " +
+      'skips the pair and its larger sizes (see the notes).',
+    '',
+    `| ${head.join(' | ')} |`,
+    `|---|${head
+      .slice(1)
+      .map(() => '---:|')
+      .join('')}`,
+    ...body.map((c) => `| ${c.join(' | ')} |`),
+    '',
+    ...peersLargeLines(rows).map((l) => `* ${l}`),
+    '',
+  ];
 }
 
 /** Bar chart: every variant's throughput relative to its group's reference. */

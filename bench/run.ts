@@ -12,16 +12,19 @@ import { evaluateTargets, markdownReport, sizeChart, textReport, throughputChart
 import {
   measureGroup,
   measureIdle,
+  formatBytes,
   measureLarge,
+  measurePeersLarge,
   type Env,
   type Group,
   type IdleRow,
   type LargeRow,
+  type PeerLargeRow,
   type Row,
   type Variant,
 } from './scenarios.js';
 
-const SECTIONS = ['server', 'client', 'pipe', 'conns', 'peers', 'ganeti', 'python', 'large', 'idle'] as const;
+const SECTIONS = ['server', 'client', 'pipe', 'conns', 'peers', 'ganeti', 'python', 'large', 'peers-large', 'idle'] as const;
 const WCONFD = '/usr/lib/ganeti/3.0/usr/sbin/ganeti-wconfd';
 
 function parseArgs(argv: readonly string[]): { quick: boolean; only: Set<string>; summary: boolean } {
@@ -242,6 +245,7 @@ async function main(): Promise<void> {
   if (ganeti) env.external['wconfd'] = ganeti.socket;
   const rows: Row[] = [];
   let large: LargeRow[] = [];
+  let peersLarge: PeerLargeRow[] = [];
   const idle: IdleRow[] = [];
   try {
     for (const { section, group } of groups(c.server !== undefined, ganeti !== undefined, ganeti?.pinned === true)) {
@@ -260,6 +264,19 @@ async function main(): Promise<void> {
       ];
       large = await measureLarge(env, sizes);
     }
+    if (args.only.has('peers-large')) {
+      // node-ipc and jayson frame quadratically (jayson at 4 MiB: ~1 s a call), hence the bounds.
+      const sizes = [
+        { bytes: 64 << 10, iterations: args.quick ? 15 : 50 },
+        { bytes: 1 << 20, iterations: args.quick ? 5 : 15 },
+        { bytes: 4 << 20, iterations: args.quick ? 3 : 6 },
+      ];
+      peersLarge = await measurePeersLarge(env, sizes, {
+        budgetMs: 10_000,
+        callTimeoutMs: 10_000,
+        sectionMs: args.quick ? 60_000 : 110_000,
+      });
+    }
     if (args.only.has('idle')) {
       const n = args.quick ? 500 : 2000;
       idle.push(await measureIdle(env, 'ours', n), await measureIdle(env, 'raw', n));
@@ -270,6 +287,8 @@ async function main(): Promise<void> {
     if (isTty) process.stderr.write('\r\x1b[K');
   }
   for (const r of rows) if (r.error !== undefined) notes.push(`${r.title} / ${r.label}: ${r.error}`);
+  for (const p of peersLarge)
+    if (p.note !== undefined) notes.push(`peers on large messages / ${p.label} / ${formatBytes(p.bytes)}: ${p.note}`);
   const results: Results = {
     startedAt: new Date(started).toISOString(),
     quick: args.quick,
@@ -277,6 +296,7 @@ async function main(): Promise<void> {
     notes,
     rows,
     large,
+    peersLarge,
     idle,
     targets: evaluateTargets(rows, large, idle),
     elapsedSeconds: (Date.now() - started) / 1000,

@@ -243,6 +243,105 @@ export async function measureLarge(env: Env, sizes: ReadonlyArray<{ bytes: numbe
   return rows;
 }
 
+/** One library at one size of the peers-large scenario (its own client against its own server). */
+export interface PeerLargeRow {
+  bytes: number;
+  label: string;
+  /** Server and client kind (`ours` or a peer of peers.ts). */
+  kind: string;
+  /** Median round trip, ms (the first call left out as warm-up); NaN when skipped. */
+  ms: number;
+  /** Timed calls, warm-up included. */
+  calls: number;
+  /** `ms` / ours at the same size: how many times faster ours is (NaN when either is missing). */
+  ratio: number;
+  /** Why the pair was skipped or cut short. */
+  note?: string;
+}
+
+/** Limits of the peers-large scenario. */
+export interface PeersLargeLimits {
+  /** Per library and size: no new call once one would end after this (ms). */
+  budgetMs: number;
+  /** A call slower than this skips the pair (and the library's larger sizes). */
+  callTimeoutMs: number;
+  /** The whole scenario: pairs not started by then are skipped. */
+  sectionMs: number;
+}
+
+/** The libraries of the peers-large scenario, ours first (the reference). */
+export const PEERS_LARGE: ReadonlyArray<{ label: string; kind: string }> = [
+  { label: 'ours', kind: 'ours' },
+  { label: 'json-rpc-2.0', kind: 'jsonrpc2' },
+  { label: 'vscode-jsonrpc', kind: 'vscode' },
+  { label: 'jayson', kind: 'jayson' },
+  { label: 'node-ipc', kind: 'nodeipc' },
+];
+
+/**
+ * Echo round trips of structured payloads through each library's own client and server, a
+ * fresh server per library and size (a server still chewing on a timed-out request must not
+ * slow the next pair). Bounded: a per-call timeout, a time budget per pair, one for the section.
+ */
+export async function measurePeersLarge(
+  env: Env,
+  sizes: ReadonlyArray<{ bytes: number; iterations: number }>,
+  limits: PeersLargeLimits,
+): Promise<PeerLargeRow[]> {
+  const started = Date.now();
+  const rows: PeerLargeRow[] = [];
+  const timedOutAt = new Map<string, number>();
+  for (const { bytes, iterations } of sizes) {
+    const sizeRows: PeerLargeRow[] = [];
+    for (const { label, kind } of PEERS_LARGE) {
+      const row: PeerLargeRow = { bytes, label, kind, ms: NaN, calls: 0, ratio: NaN };
+      sizeRows.push(row);
+      const earlier = timedOutAt.get(kind);
+      if (earlier !== undefined) {
+        row.note = `skipped: a call already took over ${limits.callTimeoutMs / 1000} s at ${formatBytes(earlier)}`;
+        continue;
+      }
+      if (Date.now() - started > limits.sectionMs) {
+        row.note = `skipped: the section's ${limits.sectionMs / 1000} s budget was spent`;
+        continue;
+      }
+      env.progress(`peers on large messages: ${label}, ${formatBytes(bytes)}`);
+      let proc: ServerProc | undefined;
+      try {
+        proc = await startKind(env, kind, undefined);
+        const spec = {
+          mode: 'large',
+          kind,
+          socket: socketFor(env, kind),
+          bytes,
+          iterations,
+          budgetMs: limits.budgetMs,
+          callTimeoutMs: limits.callTimeoutMs,
+        };
+        const out = (await runJson([env.node, env.clientJs, JSON.stringify(spec)], {
+          timeoutMs: limits.budgetMs + limits.callTimeoutMs + 30_000,
+        })) as { ms: number[]; timedOut?: boolean };
+        row.calls = out.ms.length;
+        if (out.timedOut === true) {
+          timedOutAt.set(kind, bytes);
+          row.note = `skipped: a call took over ${limits.callTimeoutMs / 1000} s`;
+        } else {
+          row.ms = median(out.ms.length > 1 ? out.ms.slice(1) : out.ms);
+          if (out.ms.length < iterations) row.note = `${out.ms.length} of ${iterations} calls (time budget ${limits.budgetMs / 1000} s)`;
+        }
+      } catch (err) {
+        row.note = `error: ${(err as Error).message}`;
+      } finally {
+        await proc?.stop();
+      }
+    }
+    const ours = sizeRows.find((r) => r.kind === 'ours')?.ms ?? NaN;
+    for (const r of sizeRows) r.ratio = r.ms / ours;
+    rows.push(...sizeRows);
+  }
+  return rows;
+}
+
 /** Memory held per idle connection by one server kind. */
 export interface IdleRow {
   server: string;

@@ -1,8 +1,17 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { countEtx, etxSplitter, largePayload, smallRequest } from '../../bench/lib/etx.js';
-import { evaluateTargets, markdownReport, sizeChart, throughputChart, type Results } from '../../bench/report.js';
-import type { IdleRow, LargeRow, Row } from '../../bench/scenarios.js';
+import {
+  evaluateTargets,
+  markdownReport,
+  peersLargeLines,
+  peersLargeTable,
+  sizeChart,
+  textReport,
+  throughputChart,
+  type Results,
+} from '../../bench/report.js';
+import type { IdleRow, LargeRow, PeerLargeRow, Row } from '../../bench/scenarios.js';
 
 // The benchmark's own logic (targets, reports, the reference framer) is pure code; these
 // pin it so a report cannot say PASS for a figure that misses its goal.
@@ -68,6 +77,61 @@ test('the Markdown report and the charts carry the figures', () => {
     assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
     assert.match(svg, /<\/svg>\s*$/);
   }
+});
+
+const peersLarge: PeerLargeRow[] = [
+  { bytes: MiB, label: 'ours', kind: 'ours', ms: 20, calls: 10, ratio: 1 },
+  { bytes: MiB, label: 'jayson', kind: 'jayson', ms: 100, calls: 10, ratio: 5 },
+  { bytes: MiB, label: 'node-ipc', kind: 'nodeipc', ms: 30, calls: 10, ratio: 1.5 },
+  { bytes: 4 * MiB, label: 'ours', kind: 'ours', ms: 80, calls: 5, ratio: 1 },
+  { bytes: 4 * MiB, label: 'jayson', kind: 'jayson', ms: NaN, calls: 0, ratio: NaN, note: 'skipped: a call took over 10 s' },
+  { bytes: 4 * MiB, label: 'node-ipc', kind: 'nodeipc', ms: NaN, calls: 0, ratio: NaN, note: 'error: server exited' },
+];
+
+test('the peers-large table has a row per size, a column per library, and says which pairs are missing', () => {
+  assert.deepEqual(peersLargeTable(peersLarge), [
+    ['size', 'ours ms', 'jayson ms', 'node-ipc ms'],
+    ['1 MiB', '20.0', '100.0 (5.00x)', '30.0 (1.50x)'],
+    ['4 MiB', '80.0', 'skipped', 'error'],
+  ]);
+  assert.deepEqual(peersLargeLines(peersLarge), [
+    'ours vs jayson at 4 MiB: not measured (skipped: a call took over 10 s)',
+    'ours vs node-ipc at 4 MiB: not measured (error: server exited)',
+  ]);
+  assert.deepEqual(peersLargeLines(peersLarge.slice(0, 3)), [
+    'ours vs jayson at 1 MiB: 5.00x (its time / ours)',
+    'ours vs node-ipc at 1 MiB: 1.50x (its time / ours)',
+  ]);
+  assert.deepEqual(peersLargeTable([]), [['size']]);
+  assert.deepEqual(peersLargeLines([]), []);
+});
+
+test('the reports carry the peers-large table and leave it out when it was not measured', () => {
+  const results: Results = {
+    startedAt: '2026-11-25T00:00:00Z',
+    quick: false,
+    machine: { cpus: 2, node: 'v20', pinned: true, cc: true },
+    notes: [],
+    rows: [],
+    large: [],
+    peersLarge,
+    idle: [],
+    targets: evaluateTargets([], [], []),
+    elapsedSeconds: 1,
+  };
+  const md = markdownReport(results, { throughput: 't.svg', sizes: 's.svg' });
+  assert.match(md, /## Peers on large messages\n/);
+  assert.match(
+    md,
+    /\| size \| ours ms \| jayson ms \| node-ipc ms \|\n\|---\|---:\|---:\|---:\|\n\| 1 MiB \| 20\.0 \| 100\.0 \(5\.00x\) \|/,
+  );
+  assert.match(textReport(results), /Peers on large messages/);
+  assert.match(textReport(results), /info: ours vs jayson at 4 MiB: not measured/);
+  // No new target: the twelve stay twelve.
+  assert.equal(results.targets.length, 12);
+  const without = { ...results, peersLarge: [] };
+  assert.doesNotMatch(markdownReport(without, { throughput: 't.svg', sizes: 's.svg' }), /Peers on large/);
+  assert.doesNotMatch(textReport(without), /Peers on large/);
 });
 
 test('the reference framer splits on 0x03 across chunks like the library does', () => {
