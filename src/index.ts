@@ -186,6 +186,12 @@ export type {
   LockRequest,
   LockLevel,
   ConfigData,
+  ConfigObject,
+  DrbdMap,
+  IpReservation,
+  AdminState,
+  AdminStateSource,
+  SerialAndMtime,
 } from './protocols/rpc/wconfd.js';
 // Pipes and handoff
 export { openPipePair, childStdioStreams, processStdioStreams } from './transport/pipe.js';

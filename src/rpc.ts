@@ -45,6 +45,12 @@ export type {
   LockRequest,
   LockLevel,
   ConfigData,
+  ConfigObject,
+  DrbdMap,
+  IpReservation,
+  AdminState,
+  AdminStateSource,
+  SerialAndMtime,
 } from './protocols/rpc/wconfd.js';
 export {
   DEFAULT_JOB_PIPE_TIMEOUT_MS,

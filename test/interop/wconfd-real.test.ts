@@ -136,6 +136,22 @@ describe('our RPC clients against the real ganeti-wconfd', { skip, timeout: 60_0
     assert.deepEqual(await wconfd.listLocks(cid), []);
   });
 
+  test('computeDRBDMap lists every node as [uuid, minors] and listReservedIps is empty for a fresh owner', {
+    timeout: 10_000,
+  }, async () => {
+    const wconfd = await connectWConfd();
+    const config = (await wconfd.readConfig()) as { nodes: Record<string, unknown> };
+    const map = await wconfd.computeDRBDMap();
+    assert.ok(Array.isArray(map), `computeDRBDMap gave ${JSON.stringify(map)}`);
+    for (const entry of map) {
+      assert.equal(typeof entry[0], 'string');
+      assert.ok(Array.isArray(entry[1]));
+    }
+    assert.deepEqual(map.map(([node]) => node).sort(), Object.keys(config.nodes).sort());
+    const cid: ClientId = ['ganeti-uds-interop', '/tmp/ganeti-uds-interop-livelock', process.pid];
+    assert.deepEqual(await wconfd.listReservedIps(cid), []);
+  });
+
   test('readConfig returns the cluster the daemons were started with', { timeout: 10_000 }, async () => {
     const wconfd = await connectWConfd();
     const config = (await wconfd.readConfig()) as { cluster: { cluster_name: string }; nodes: Record<string, { name: string }> };

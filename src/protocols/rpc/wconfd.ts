@@ -1,11 +1,11 @@
 /**
  * WConfd (`ganeti-wconfd`, spec §6.4): the table of its 54 RPC methods with their
  * arities (WConfd/Core.hs and ConfigModifications.hs `exportedFunctions`), the default
- * socket path and timeouts, and WConfdClient with typed calls for the common methods.
- * The daemon side is not here: build one with createRpcHandler over this table's names.
+ * socket path and timeouts, and the argument and result types; WConfdClient (one typed
+ * method per wire method) lives in wconfd-client.ts and is re-exported here. The daemon
+ * side is not here: build one with createRpcHandler over this table's names.
  */
-import type { CallOptions } from '../../dispatch/client.js';
-import { RpcClient, type RpcClientOptions } from './client.js';
+export { WConfdClient, type WConfdClientOptions } from './wconfd-client.js';
 
 /** Connect timeout of WConfd clients: `wconfdDefCtmo` = 10 s (WConfd/Client.hs). */
 export const DEFAULT_WCONFD_CONNECT_TIMEOUT_MS = 10_000;
@@ -110,146 +110,15 @@ export type LockRequest = readonly (readonly [lock: string, request: LockOwnersh
 export type LockLevel = 'cluster' | 'instance' | 'nodegroup' | 'node' | 'node-res' | 'network' | 'config';
 /** The cluster configuration as WConfd ships it (a large JSON object; see Ganeti's `ConfigData`). */
 export type ConfigData = Record<string, unknown>;
-
-/** Options of {@link WConfdClient.connect}. */
-export interface WConfdClientOptions extends RpcClientOptions {
-  /** Socket path. Default: {@link defaultWConfdSocketPath}. */
-  path?: string;
-}
-
-/**
- * A WConfd client with typed methods for the common calls and {@link call} for the
- * rest. Methods answering Haskell `()` (the wire `[]`) resolve with `undefined`.
- */
-export class WConfdClient extends RpcClient {
-  /**
-   * Connects with WConfd's defaults: 10 s to connect, 60 s per answer.
-   * @throws the errors of `connectClient`.
-   */
-  static override async connect(path?: string, options: WConfdClientOptions = {}): Promise<WConfdClient> {
-    const rpc = await RpcClient.connect(path ?? options.path ?? defaultWConfdSocketPath(), {
-      ...options,
-      connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_WCONFD_CONNECT_TIMEOUT_MS,
-      requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_WCONFD_REQUEST_TIMEOUT_MS,
-    });
-    return new WConfdClient(rpc.client);
-  }
-
-  /**
-   * Calls any method with per-call options. For a known WConfd method the argument count
-   * is checked here, before sending, since the daemon would only answer
-   * "RPC input: Unable to read ...". `call(method, ...args)` goes through here too.
-   * @throws RangeError on a wrong argument count; otherwise as {@link RpcClient.call}.
-   */
-  override callWith(options: CallOptions, method: WConfdMethodName | (string & {}), ...args: unknown[]): Promise<unknown> {
-    if (isWConfdMethod(method) && WCONFD_METHODS[method] !== args.length) {
-      return Promise.reject(new RangeError(`WConfd ${method} takes ${WCONFD_METHODS[method]} arguments, got ${args.length}`));
-    }
-    return super.callWith(options, method, ...args);
-  }
-
-  async #unit(method: WConfdMethodName, ...args: unknown[]): Promise<void> {
-    await this.call(method, ...args);
-  }
-
-  /** `readConfig()`: the whole configuration. */
-  async readConfig(): Promise<ConfigData> {
-    return (await this.call('readConfig')) as ConfigData;
-  }
-  /** `writeConfig(cid, cfg)`: needs the exclusive config lock. */
-  writeConfig(cid: ClientId, config: ConfigData): Promise<void> {
-    return this.#unit('writeConfig', cid, config);
-  }
-  /** `verifyConfig()`: fails with ConfigVerifyError when the configuration is inconsistent. */
-  verifyConfig(): Promise<void> {
-    return this.#unit('verifyConfig');
-  }
-  /** `lockConfig(cid, shared)`: the configuration once the lock is granted, `null` if not yet (poll again). */
-  async lockConfig(cid: ClientId, shared: boolean): Promise<ConfigData | null> {
-    return (await this.call('lockConfig', cid, shared)) as ConfigData | null;
-  }
-  /** `unlockConfig(cid)`. */
-  unlockConfig(cid: ClientId): Promise<void> {
-    return this.#unit('unlockConfig', cid);
-  }
-  /** `writeConfigAndUnlock(cid, cfg)`: true when written. */
-  async writeConfigAndUnlock(cid: ClientId, config: ConfigData): Promise<boolean> {
-    return (await this.call('writeConfigAndUnlock', cid, config)) as boolean;
-  }
-  /** `flushConfig()`: writes the configuration to disk now. */
-  flushConfig(): Promise<void> {
-    return this.#unit('flushConfig');
-  }
-  /** `flushConfigGroup(groupUuid)`. */
-  flushConfigGroup(groupUuid: string): Promise<void> {
-    return this.#unit('flushConfigGroup', groupUuid);
-  }
-  /** `dropAllReservations(cid)`: releases every temporary reservation of `cid`. */
-  dropAllReservations(cid: ClientId): Promise<void> {
-    return this.#unit('dropAllReservations', cid);
-  }
-  /** `allocatePort()`: a free TCP/UDP port, or null when none is left. */
-  async allocatePort(): Promise<number | null> {
-    return (await this.call('allocatePort')) as number | null;
-  }
-  /** `cleanupLocks()`: frees the locks of dead owners. */
-  cleanupLocks(): Promise<void> {
-    return this.#unit('cleanupLocks');
-  }
-  /** `listLocks(cid)`: the locks `cid` holds. */
-  async listLocks(cid: ClientId): Promise<[lock: string, ownership: LockOwnership][]> {
-    return (await this.call('listLocks', cid)) as [string, LockOwnership][];
-  }
-  /** `listAllLocks()`: every lock anyone holds. */
-  async listAllLocks(): Promise<string[]> {
-    return (await this.call('listAllLocks')) as string[];
-  }
-  /** `listAllLocksOwners()`: every held lock with its owners. */
-  async listAllLocksOwners(): Promise<[lock: string, owners: [ClientId, LockOwnership][]][]> {
-    return (await this.call('listAllLocksOwners')) as [string, [ClientId, LockOwnership][]][];
-  }
-  /** `listLocksWaitingStatus()`: the lock allocation and the pending requests. */
-  listLocksWaitingStatus(): Promise<unknown> {
-    return this.call('listLocksWaitingStatus');
-  }
-  /** `tryUpdateLocks(cid, request)`: the owners blocking the request; empty when granted. */
-  async tryUpdateLocks(cid: ClientId, request: LockRequest): Promise<ClientId[]> {
-    return (await this.call('tryUpdateLocks', cid, request)) as ClientId[];
-  }
-  /** `updateLocksWaiting(cid, priority, request)`: as tryUpdateLocks, but queues the request. */
-  async updateLocksWaiting(cid: ClientId, priority: number, request: LockRequest): Promise<ClientId[]> {
-    return (await this.call('updateLocksWaiting', cid, priority, request)) as ClientId[];
-  }
-  /** `hasPendingRequest(cid)`: whether `cid` waits for a lock. */
-  async hasPendingRequest(cid: ClientId): Promise<boolean> {
-    return (await this.call('hasPendingRequest', cid)) as boolean;
-  }
-  /** `freeLocks(cid)`: releases every lock of `cid`. */
-  freeLocks(cid: ClientId): Promise<void> {
-    return this.#unit('freeLocks', cid);
-  }
-  /** `freeLocksLevel(cid, level)`. */
-  freeLocksLevel(cid: ClientId, level: LockLevel): Promise<void> {
-    return this.#unit('freeLocksLevel', cid, level);
-  }
-  /** `downGradeLocksLevel(cid, level)`: exclusive locks of `level` become shared. */
-  downGradeLocksLevel(cid: ClientId, level: LockLevel): Promise<void> {
-    return this.#unit('downGradeLocksLevel', cid, level);
-  }
-  /** `intersectLocks(cid, locks)`: keeps only the listed locks. */
-  intersectLocks(cid: ClientId, locks: readonly string[]): Promise<void> {
-    return this.#unit('intersectLocks', cid, locks);
-  }
-  /** `opportunisticLockUnion(cid, request)`: the locks actually acquired. */
-  async opportunisticLockUnion(cid: ClientId, request: readonly (readonly [string, LockOwnership])[]): Promise<string[]> {
-    return (await this.call('opportunisticLockUnion', cid, request)) as string[];
-  }
-  /** `generateMAC(cid, networkUuid | null)`: a fresh reserved MAC address. */
-  async generateMAC(cid: ClientId, networkUuid: string | null): Promise<string> {
-    return (await this.call('generateMAC', cid, networkUuid)) as string;
-  }
-  /** `computeDRBDMap()`: node uuid to the DRBD minors in use. */
-  computeDRBDMap(): Promise<unknown> {
-    return this.call('computeDRBDMap');
-  }
-}
+/** An Instance, Disk, Node, NodeGroup, Network or Cluster object as in ConfigData (Ganeti's `objects.py` dicts). */
+export type ConfigObject = Record<string, unknown>;
+/** `computeDRBDMap`'s answer: per node uuid (every node, even without minors), its minors and their disk uuids. */
+export type DrbdMap = [nodeUuid: string, minors: [minor: number, diskUuid: string][]][];
+/** One temporary IPv4 reservation of `listReservedIps` (TempRes.hs `IPv4Reservation`: address before network). */
+export type IpReservation = [action: 'reserve' | 'release', address: string, networkUuid: string];
+/** An instance's admin state (`setInstanceStatus`). */
+export type AdminState = 'up' | 'down' | 'offline';
+/** Who set an instance's admin state (`setInstanceStatus`). */
+export type AdminStateSource = 'admin' | 'user';
+/** The answer of the `update*` calls: the object's new serial number and mtime (seconds, fractional). */
+export type SerialAndMtime = [serial: number, mtime: number];

@@ -13,6 +13,7 @@ import {
   defaultWConfdSocketPath,
   isWConfdMethod,
   type ClientId,
+  type WConfdMethodName,
 } from '../../../src/protocols/rpc/wconfd.js';
 import { tempSocketPath } from '../../helpers/tmp.js';
 
@@ -42,6 +43,29 @@ test('arities follow the Haskell signatures', () => {
   assert.equal(WCONFD_METHODS.reserveIp, 4);
 });
 
+// Compile-time half of the check below: the names of table methods that WConfdClient lacks or
+// that cannot take the table's argument count. With any, tsc fails here naming them.
+type Misfits = {
+  [K in WConfdMethodName]: WConfdClient[K] extends (...args: infer A) => Promise<unknown>
+    ? (typeof WCONFD_METHODS)[K] extends A['length']
+      ? never
+      : K
+    : K;
+}[WConfdMethodName];
+const misfits: [Misfits] extends [never] ? 'none' : Misfits = 'none';
+
+test('every wire method has a typed WConfdClient method taking exactly the table arity', () => {
+  assert.equal(misfits, 'none');
+  const proto = WConfdClient.prototype as unknown as Record<string, unknown>;
+  const wrong: string[] = [];
+  for (const [name, arity] of Object.entries(WCONFD_METHODS)) {
+    const method = proto[name];
+    if (typeof method !== 'function') wrong.push(`${name}: missing`);
+    else if (method.length !== arity) wrong.push(`${name}: takes ${method.length}, table says ${arity}`);
+  }
+  assert.deepEqual(wrong, []);
+});
+
 test('the default socket path honours GANETI_ROOTDIR', () => {
   assert.equal(defaultWConfdSocketPath({}), '/var/run/ganeti/socket/ganeti-wconfd');
   assert.equal(defaultWConfdSocketPath({ GANETI_ROOTDIR: '/srv/node1' }), '/srv/node1/var/run/ganeti/socket/ganeti-wconfd');
@@ -51,11 +75,40 @@ test('the default socket path honours GANETI_ROOTDIR', () => {
 
 const CID: ClientId = [17, '/var/run/ganeti/livelocks/job_17', 4242];
 
-/** A tiny in-memory lock table behind the generic RPC handler. */
-function fakeWConfd(): Record<string, RpcMethod> {
+/** Canned answers of the fake for methods that only record their wire arguments. */
+const CANNED: Partial<Record<WConfdMethodName, unknown>> = {
+  computeDRBDMap: [['node-1', [[0, 'disk-1']]]],
+  allocateDRBDMinor: [1, 0],
+  releaseDRBDMinors: [],
+  reserveLV: [],
+  reserveIp: [],
+  generateIp: '192.0.2.10',
+  listReservedIps: [['reserve', '192.0.2.10', 'net-1']],
+  guardedOpportunisticLockUnion: ['node/n2'],
+  addInstanceDisk: true,
+  setInstanceStatus: null,
+  updateNode: [8, 1700000000.25],
+  prepareClusterDestruction: [],
+};
+
+/**
+ * A tiny in-memory lock table behind the generic RPC handler; the CANNED methods append
+ * their method name and argument list, as decoded from the wire, to `wire`.
+ */
+function fakeWConfd(wire: [string, unknown[]][] = []): Record<string, RpcMethod> {
   const held = new Map<string, [ClientId, 'shared' | 'exclusive']>();
   const key = (cid: unknown): string => JSON.stringify(cid);
+  const recorders = Object.fromEntries(
+    Object.entries(CANNED).map(([name, answer]) => [
+      name,
+      rpcMethodOfArity(WCONFD_METHODS[name as WConfdMethodName], (args) => {
+        wire.push([name, args]);
+        return answer;
+      }),
+    ]),
+  );
   return {
+    ...recorders,
     echo: echoMethod,
     readConfig: rpcMethodOfArity(0, () => ({ cluster: { cluster_name: 'c1' }, serial_no: 3 })),
     flushConfig: rpcMethodOfArity(0, () => undefined),
@@ -82,8 +135,8 @@ function fakeWConfd(): Record<string, RpcMethod> {
   };
 }
 
-async function startFake(t: TestContext): Promise<WConfdClient> {
-  const server = createServer(createRpcHandler(fakeWConfd()), { mode: 0o600 });
+async function startFake(t: TestContext, wire?: [string, unknown[]][]): Promise<WConfdClient> {
+  const server = createServer(createRpcHandler(fakeWConfd(wire)), { mode: 0o600 });
   const path = tempSocketPath(t);
   await server.listen(path);
   const client = await WConfdClient.connect(path, { requestTimeoutMs: 5000 });
@@ -116,6 +169,37 @@ test('typed calls reach a WConfd-like daemon and decode its answers', { timeout:
   assert.equal(await wconfd.hasPendingRequest(other), false);
   await wconfd.freeLocks(CID);
   assert.deepEqual(await wconfd.listAllLocks(), []);
+});
+
+test('the newer typed calls send their arguments in wire order and decode the answers', { timeout: 5000 }, async (t) => {
+  const wire: [string, unknown[]][] = [];
+  const wconfd = await startFake(t, wire);
+  assert.deepEqual(await wconfd.computeDRBDMap(), [['node-1', [[0, 'disk-1']]]]);
+  assert.deepEqual(await wconfd.allocateDRBDMinor('disk-2', ['node-1', 'node-2']), [1, 0]);
+  assert.equal(await wconfd.releaseDRBDMinors('disk-2'), undefined);
+  await wconfd.reserveLV(CID, 'xenvg/disk0');
+  await wconfd.reserveIp(CID, 'net-1', '192.0.2.10', false);
+  assert.equal(await wconfd.generateIp(CID, 'net-1'), '192.0.2.10');
+  assert.deepEqual(await wconfd.listReservedIps(CID), [['reserve', '192.0.2.10', 'net-1']]);
+  assert.deepEqual(await wconfd.guardedOpportunisticLockUnion(2, CID, [['node/n2', 'exclusive']]), ['node/n2']);
+  assert.equal(await wconfd.addInstanceDisk('inst-1', { uuid: 'disk-3', dev_type: 'plain' }, null, false), true);
+  assert.equal(await wconfd.setInstanceStatus('inst-1', 'up', null, 'admin'), null);
+  assert.deepEqual(await wconfd.updateNode({ uuid: 'node-1', serial_no: 7 }), [8, 1700000000.25]);
+  assert.equal(await wconfd.prepareClusterDestruction(CID), undefined);
+  assert.deepEqual(wire, [
+    ['computeDRBDMap', []],
+    ['allocateDRBDMinor', ['disk-2', ['node-1', 'node-2']]],
+    ['releaseDRBDMinors', ['disk-2']],
+    ['reserveLV', [CID, 'xenvg/disk0']],
+    ['reserveIp', [CID, 'net-1', '192.0.2.10', false]],
+    ['generateIp', [CID, 'net-1']],
+    ['listReservedIps', [CID]],
+    ['guardedOpportunisticLockUnion', [2, CID, [['node/n2', 'exclusive']]]],
+    ['addInstanceDisk', ['inst-1', { uuid: 'disk-3', dev_type: 'plain' }, null, false]],
+    ['setInstanceStatus', ['inst-1', 'up', null, 'admin']],
+    ['updateNode', [{ uuid: 'node-1', serial_no: 7 }]],
+    ['prepareClusterDestruction', [CID]],
+  ]);
 });
 
 test('daemon failures arrive as typed Ganeti errors', { timeout: 5000 }, async (t) => {
