@@ -25,18 +25,13 @@ import {
   type DriverCall,
   type DriverLine,
   type RealGaneti,
+  testDelayOp,
 } from './peers.js';
 
 const skip = ganetiSkip();
 
 const REASON_NS = 1795633315754584001n;
-const delay = (duration: number, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
-  OP_ID: 'OP_TEST_DELAY',
-  duration,
-  on_master: false,
-  on_nodes: [],
-  ...extra,
-});
+const delay = testDelayOp;
 
 // The script: one entry per line of driver output. `id`s name entries for $ref and checks.
 const script: DriverCall[] = [

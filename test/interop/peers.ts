@@ -203,6 +203,11 @@ export async function startRealGaneti(): Promise<RealGaneti> {
 // ---------------------------------------------------------------------------------------
 // The real Python luxi client.
 
+/** An OP_TEST_DELAY opcode as the interop scripts submit it (no nodes, not on the master). */
+export function testDelayOp(duration: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { OP_ID: 'OP_TEST_DELAY', duration, on_master: false, on_nodes: [], ...extra };
+}
+
 /** One line of luxi_driver.py output (integers exact: big ones are bigint). */
 export type DriverLine =
   | { ok: true; result: unknown; calls?: number; history?: unknown[] }

@@ -6,7 +6,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sampleCluster } from '../../src/demo/cluster.js';
 import { LuxiClient } from '../../src/protocols/luxi/client.js';
-import { bigintSafe, ganetiSkip, runDriver, startDemoCli, type DemoServer, type DriverCall, type DriverLine } from './peers.js';
+import {
+  bigintSafe,
+  ganetiSkip,
+  runDriver,
+  startDemoCli,
+  type DemoServer,
+  type DriverCall,
+  type DriverLine,
+  testDelayOp,
+} from './peers.js';
 
 const skip = ganetiSkip();
 
@@ -14,13 +23,7 @@ const BIG_NS = 1795633315754584001n;
 const NON_ASCII = sampleCluster()
   .instances.map((i) => i.name)
   .find((n) => /[^\x00-\x7f]/.test(n));
-const delay = (duration: number, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
-  OP_ID: 'OP_TEST_DELAY',
-  duration,
-  on_master: false,
-  on_nodes: [],
-  ...extra,
-});
+const delay = testDelayOp;
 
 const script: DriverCall[] = [
   { id: 'info', method: 'QueryClusterInfo', args: [] },
