@@ -119,6 +119,9 @@ export {
 } from './protocols/luxi/methods.js';
 export type { LuxiCall, LuxiMethodSpec, LuxiMethodTable, LuxiParams, LuxiResult } from './protocols/luxi/methods.js';
 export { LuxiParseError, QUERY_RESOURCES, TAG_KINDS } from './protocols/luxi/decode.js';
+export { COMMON_OP_PARAMS, OPCODES } from './protocols/luxi/opcodes/table.js';
+export type { OpCodeDef, OpParamDef, OpParamPresence } from './protocols/luxi/opcodes/table.js';
+export { opCodeDef, parseOpCode } from './protocols/luxi/opcodes/parse.js';
 export { createLuxiHandler } from './protocols/luxi/handler.js';
 export type { LuxiHandlerOptions } from './protocols/luxi/handler.js';
 export { LuxiClient, FINAL_JOB_STATUSES } from './protocols/luxi/client.js';

@@ -28,6 +28,10 @@ export type { FilterExpr, FilterValue } from './protocols/luxi/qlang.js';
 export { RESULT_STATUS, cellValue, queryRecords, rowsToRecords } from './protocols/luxi/query-result.js';
 export type { BadCellPolicy, QueryRecordsOptions } from './protocols/luxi/query-result.js';
 export { JOB_STATUSES } from './protocols/luxi/types.js';
+export { COMMON_OP_PARAMS, OPCODES } from './protocols/luxi/opcodes/table.js';
+export type { OpCodeDef, OpParamDef, OpParamPresence } from './protocols/luxi/opcodes/table.js';
+export { opCodeDef, parseOpCode } from './protocols/luxi/opcodes/parse.js';
+export type * from './protocols/luxi/opcodes/types.js';
 export type {
   JobId,
   QueryFilter,

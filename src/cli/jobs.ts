@@ -9,6 +9,7 @@ import { decodeJson } from '../codec.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from '../defaults.js';
 import { GanetiError, JobCanceled, OpExecError } from '../errors.js';
 import type { JobOutcome, LuxiClient } from '../protocols/luxi/client.js';
+import type { AnyOpCode } from '../protocols/luxi/opcodes/types.js';
 import { rowsToRecords } from '../protocols/luxi/query-result.js';
 import type { FieldDefinition, JobId, JobLogEntry, JobStatus, OpCode } from '../protocols/luxi/types.js';
 import { formatJson } from './call.js';
@@ -291,7 +292,8 @@ export async function runJobs(argv: string[]): Promise<number> {
         return ExitCode.ok;
       }
       if (sub === 'watch') return await watchJob(client, jobIds[0] as JobId, pollTimeoutSeconds);
-      const jobId = await client.submitJob(ops);
+      // Opcodes from the command line are checked by luxid, which answers a parse error.
+      const jobId = await client.submitJob(ops as AnyOpCode[]);
       if (!values.wait) {
         process.stdout.write(`${jobId}\n`);
         return ExitCode.ok;

@@ -174,6 +174,15 @@ export function prereqFailure(input: OpCode): [string, unknown[]] | null {
   return null;
 }
 
+/**
+ * A job's dependencies with relative ids (negative: that many jobs back) made absolute, as
+ * luxid stores them (OpCodes.hs `resolveDependencies`); nothing when the opcode has none.
+ */
+function resolveDepends(depends: unknown, jobId: number): { depends?: unknown[] } {
+  if (!Array.isArray(depends)) return {};
+  return { depends: depends.map(([dep, statuses]: [number, unknown]) => [dep < 0 ? jobId + dep : dep, statuses]) };
+}
+
 /** A reason-trail timestamp: nanoseconds with microsecond resolution (`reasonTrailTimestamp`). */
 function nsOf([seconds, micros]: Timestamp): bigint {
   return BigInt(seconds) * 1_000_000_000n + BigInt(micros) * 1000n;
@@ -277,7 +286,7 @@ export class JobQueue {
         reason.push([`gnt:opcode:${input.OP_ID.replace(/^OP_/, '').toLowerCase()}`, `job=${id};index=${index}`, ns]);
         const prio = input['priority'];
         return {
-          input: normalizeOpCode({ ...input, reason }),
+          input: normalizeOpCode({ ...input, reason, ...resolveDepends(input['depends'], id) }),
           status: 'queued' as OpStatus,
           result: null,
           log: [],

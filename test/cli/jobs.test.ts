@@ -88,12 +88,22 @@ test('jobs against serve --demo', { timeout: 120_000 }, async (t) => {
   });
 
   await t.test("submit - reads the opcodes from standard input; a failed job exits 1 with Ganeti's wording", async () => {
+    // LUTestDelay refuses a duration of 0 as a prerequisite.
     const r = await runCli(['jobs', 'submit', ...socket, '--wait', '-'], {
-      input: '{"OP_ID": "OP_TEST_DELAY", "duration": 0, "fail": true}',
+      input: '{"OP_ID": "OP_TEST_DELAY", "duration": 0}',
     });
     assert.equal(r.code, 1);
-    assert.match(r.stdout, /Error: Opcode failure was requested\nJob (\d+) finished with status error\n$/);
-    assert.match(r.stderr, /^Job \d+ failed: Failure: command execution error:\nOpcode failure was requested\n$/);
+    assert.match(r.stdout, /Job (\d+) finished with status error\n$/);
+    assert.match(
+      r.stderr,
+      /^Job \d+ failed: Failure: prerequisites not met for this operation:\n.*\nDuration must be greater than zero\n$/,
+    );
+  });
+
+  await t.test('submit - an opcode luxid would refuse is a parse error naming the key', async () => {
+    const r = await runCli(['jobs', 'submit', ...socket, '-'], { input: '{"OP_ID": "OP_TEST_DELAY", "duration": 1, "fail": true}' });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /Failed to parse request: SubmitJob: Superfluous dictionary keys: \["fail"\], but only \["OP_ID",/);
   });
 
   await t.test('watch follows a running job to its end; a killed job exits 1', async () => {

@@ -1,11 +1,12 @@
 // Our LuxiClient against the REAL ganeti-luxid (+ ganeti-wconfd) of Debian's Ganeti 3.0,
 // started for this file by test/interop/real-ganeti.sh. Skipped loudly without the packages.
+import type { OpTestDelay } from '../../src/protocols/luxi/opcodes/types.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { GanetiError, JobLost, OpPrereqError, RequestError } from '../../src/errors.js';
 import { LuxiClient } from '../../src/protocols/luxi/client.js';
 import { qlang } from '../../src/protocols/luxi/qlang.js';
-import type { JobId, JobStatus, OpCode } from '../../src/protocols/luxi/types.js';
+import type { JobId, JobStatus } from '../../src/protocols/luxi/types.js';
 import { bigintSafe, ganetiSkip, startRealGaneti, type RealGaneti } from './peers.js';
 
 const skip = ganetiSkip();
@@ -14,7 +15,7 @@ const skip = ganetiSkip();
 const REASON_NS = 1795633315754584001n;
 
 /** OP_TEST_DELAY as the Python opcode constructor fills it in (luxid needs `reason` etc.). */
-function testDelay(duration: number, reason: unknown[][]): OpCode {
+function testDelay(duration: number, reason: OpTestDelay['reason']): OpTestDelay {
   return {
     OP_ID: 'OP_TEST_DELAY',
     comment: null,

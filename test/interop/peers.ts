@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { OpTestDelay } from '../../src/protocols/luxi/opcodes/types.js';
 import { parseExactJson, stringifyExactJson } from '../../src/exact-json.js';
 
 export const GANETI_BIN = '/usr/lib/ganeti/3.0/usr/bin';
@@ -204,7 +205,7 @@ export async function startRealGaneti(): Promise<RealGaneti> {
 // The real Python luxi client.
 
 /** An OP_TEST_DELAY opcode as the interop scripts submit it (no nodes, not on the master). */
-export function testDelayOp(duration: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function testDelayOp(duration: number, extra: Partial<OpTestDelay> = {}): OpTestDelay {
   return { OP_ID: 'OP_TEST_DELAY', duration, on_master: false, on_nodes: [], ...extra };
 }
 

@@ -3,6 +3,7 @@
  * connection from dispatch/client.ts, with opt-in re-sending of read-only calls after a
  * dropped connection, and helpers to wait for jobs and read query results.
  */
+import type { AnyOpCode } from './opcodes/types.js';
 import { type CallOptions, type Client, type ConnectClientOptions, connectClient } from '../../dispatch/client.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, checkCount } from '../../defaults.js';
 import { ConnectionClosedError, JobLost, RequestError } from '../../errors.js';
@@ -195,16 +196,18 @@ export class LuxiClient {
 
   // Job calls (never re-sent).
 
-  // The submit calls send each opcode with `reason: []` when it has none: luxid refuses an
-  // opcode without a reason trail, and Python's opcode constructors fill the same default.
+  // The submit calls take typed opcodes (opcodes/types.ts: a misspelt parameter does not
+  // compile; cast data of unknown shape, which luxid then checks) and send each with
+  // `reason: []` when it has none: luxid refuses an opcode without a reason trail, and
+  // Python's opcode constructors fill the same default.
 
-  submitJob(ops: OpCode[], options?: CallOptions): Promise<JobId> {
+  submitJob(ops: AnyOpCode[], options?: CallOptions): Promise<JobId> {
     return this.call('SubmitJob', [ops.map(withReason)], options);
   }
-  submitJobToDrainedQueue(ops: OpCode[], options?: CallOptions): Promise<JobId> {
+  submitJobToDrainedQueue(ops: AnyOpCode[], options?: CallOptions): Promise<JobId> {
     return this.call('SubmitJobToDrainedQueue', [ops.map(withReason)], options);
   }
-  submitManyJobs(jobs: OpCode[][], options?: CallOptions): Promise<LuxiResult<'SubmitManyJobs'>> {
+  submitManyJobs(jobs: AnyOpCode[][], options?: CallOptions): Promise<LuxiResult<'SubmitManyJobs'>> {
     return this.call('SubmitManyJobs', [jobs.map((ops) => ops.map(withReason))], options);
   }
   /**
@@ -315,13 +318,13 @@ export class LuxiClient {
   }
 
   /** Submits a job and waits for it: {@link submitJob} then {@link waitForJob}. */
-  async submitJobAndWait(ops: OpCode[], options: WaitForJobOptions = {}): Promise<JobOutcome> {
+  async submitJobAndWait(ops: AnyOpCode[], options: WaitForJobOptions = {}): Promise<JobOutcome> {
     const jobId = await this.submitJob(ops, options.signal ? { signal: options.signal } : {});
     return this.waitForJob(jobId, options);
   }
 }
 
 /** The opcode, with `reason: []` added when it has no `reason` key (Python's default). */
-function withReason(op: OpCode): OpCode {
-  return 'reason' in op ? op : { ...op, reason: [] };
+function withReason(op: AnyOpCode): OpCode {
+  return 'reason' in op && op.reason != null ? (op as OpCode) : { ...op, reason: [] };
 }

@@ -3,7 +3,7 @@
  * Ganeti's instances (`fromJVal`, `parseJobId`, `readFilter`, ...), so a parse failure reads
  * like the real luxid's. Pure functions; the method table (methods.ts) composes them.
  */
-import type { JobId, OpCode, QueryFilter } from './types.js';
+import type { JobId, QueryFilter } from './types.js';
 
 /** A Luxi request that luxid would refuse to parse. The server answers "Failed to parse request: <message>". */
 export class LuxiParseError extends Error {
@@ -30,6 +30,48 @@ export function ppValue(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}: ${ppValue(v)}`).join(', ')}}`;
   }
   return String(value);
+}
+
+/**
+ * Haskell's `show` of a String: double quotes, `\\`, `\"`, control characters by name,
+ * and every non-ASCII character as a decimal escape (`\233`), with `\&` where a digit
+ * follows a numeric escape. luxid writes key lists and values with it in its error texts.
+ */
+export function haskellShowString(s: string): string {
+  let out = '"';
+  let numericBefore = false;
+  let shiftOutBefore = false;
+  for (const ch of s) {
+    const code = ch.codePointAt(0) as number;
+    // `\&` ends an escape that the next character would extend (`\123\&4`, `\SO\&H`).
+    if ((numericBefore && ch >= '0' && ch <= '9') || (shiftOutBefore && ch === 'H')) out += '\\&';
+    numericBefore = false;
+    shiftOutBefore = code === 14;
+    if (ch === '"') out += '\\"';
+    else if (ch === '\\') out += '\\\\';
+    else if (code >= 0x20 && code < 0x7f) out += ch;
+    else if (HASKELL_ESCAPES[code] !== undefined) out += `\\${HASKELL_ESCAPES[code]}`;
+    else {
+      out += `\\${code}`;
+      numericBefore = true;
+    }
+  }
+  return `${out}"`;
+}
+
+/** Haskell's names for control characters in `show` (GHC.Show `showLitChar`). */
+const HASKELL_ESCAPES: Readonly<Record<number, string>> = {
+  ...Object.fromEntries(
+    'NUL SOH STX ETX EOT ENQ ACK a b t n v f r SO SI DLE DC1 DC2 DC3 DC4 NAK SYN ETB CAN EM SUB ESC FS GS RS US'
+      .split(' ')
+      .map((name, code) => [code, name]),
+  ),
+  127: 'DEL',
+};
+
+/** Haskell's `show` of a list of strings: `["a","b"]`, no spaces. */
+export function haskellShowStrings(list: readonly string[]): string {
+  return `[${list.map(haskellShowString).join(',')}]`;
 }
 
 /** Ganeti `fromJVal`: runs `read` on `value`, prefixing failures with the value. */
@@ -69,9 +111,19 @@ export function readTuple(v: unknown, n: 2 | 3 | 5): unknown[] {
   return v;
 }
 
+/**
+ * Reads a `String` as Text.JSON does (`readJSONs` of Char): a JSON string, or a list of
+ * one-character strings, which it joins.
+ */
 export function readString(v: unknown): string {
-  if (typeof v !== 'string') fail('Unable to read String');
-  return v;
+  if (typeof v === 'string') return v;
+  if (!Array.isArray(v)) fail('Unable to read String');
+  return v
+    .map((c) => {
+      if (typeof c !== 'string' || [...c].length !== 1) fail('Unable to read Char');
+      return c;
+    })
+    .join('');
 }
 
 export function readBool(v: unknown): boolean {
@@ -214,25 +266,6 @@ export function readFilter(v: unknown): QueryFilter {
     fail(`Unknown filter operand '${op}'`);
   }
   return v;
-}
-
-/**
- * Reads one opcode of a job (Ganeti `MetaOpCode`): the generic params first, then the
- * opcode. Of the generic params luxid requires `reason` (OpParams.hs `pReason` is a plain
- * field, unlike dry_run, debug_level, priority, depends and comment), so an opcode built
- * with Python's `LoadOpCode` alone is refused. Of the opcode we check a string `OP_ID`;
- * luxid checks every parameter.
- */
-export function readOpCode(v: unknown): OpCode {
-  if (typeof v !== 'object' || v === null || Array.isArray(v))
-    fail(`Cannot convert value '${ppValue(v)}' to an opcode: expected an object`);
-  const obj = v as Record<string, unknown>;
-  for (const key of ['reason', 'OP_ID']) {
-    if (!(key in obj)) fail(`key '${key}' not found, object contains only ${JSON.stringify(Object.keys(obj))}`);
-  }
-  fromJResult("key 'reason'", () => readReasonTrail(obj['reason']));
-  if (typeof obj['OP_ID'] !== 'string') fail(`key 'OP_ID': Unable to read String`);
-  return obj as OpCode;
 }
 
 /** Reads a filter rule predicate (Ganeti `FilterPredicate`): `["jobid"|"opcode"|"reason", filter]`. */

@@ -22,13 +22,13 @@ import {
   readJobId,
   readList,
   readNonNegativeInt,
-  readOpCode,
   readReasonTrail,
   readString,
   readStrings,
   readTagKind,
   readTuple,
 } from './decode.js';
+import { parseOpCode } from './opcodes/parse.js';
 import type { JobId, LuxiImplementation, LuxiMethod, QueryResource } from './types.js';
 
 /** The Luxi protocol version Ganeti 3.0 sends (`LUXI_VERSION` = `configVersion` = 3000000). */
@@ -122,7 +122,7 @@ function jobArgs<T>(method: string, args: unknown, read: (v: unknown) => T): T[]
 }
 
 const readJobIds = readList(readJobId);
-const readOpCodes = readList(readOpCode);
+const readOpCodes = readList(parseOpCode);
 const anyValue = (v: unknown): unknown => v;
 const identity = <P extends unknown[]>(params: P): unknown[] => [...params];
 
@@ -199,13 +199,13 @@ export const LUXI_METHOD_TABLE: LuxiMethodTable = {
   SubmitJob: {
     name: 'SubmitJob',
     readOnly: false,
-    decode: (args) => [jobArgs('SubmitJob', args, readOpCode)],
+    decode: (args) => [jobArgs('SubmitJob', args, parseOpCode)],
     encode: identity,
   },
   SubmitJobToDrainedQueue: {
     name: 'SubmitJobToDrainedQueue',
     readOnly: false,
-    decode: (args) => [jobArgs('SubmitJobToDrainedQueue', args, readOpCode)],
+    decode: (args) => [jobArgs('SubmitJobToDrainedQueue', args, parseOpCode)],
     encode: identity,
   },
   SubmitManyJobs: {

@@ -1,3 +1,5 @@
+import { parseOpCode } from '../../../src/protocols/luxi/opcodes/parse.js';
+import type { OpTestDelay } from '../../../src/protocols/luxi/opcodes/types.js';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { test, type TestContext } from 'node:test';
@@ -22,7 +24,7 @@ async function setup(t: TestContext, impl = new FakeLuxid()): Promise<{ luxi: Lu
   return { luxi, impl, path };
 }
 
-const OP = { OP_ID: 'OP_TEST_DELAY', duration: 0, reason: [['test', 'why', 1795633315754584001n]] };
+const OP: OpTestDelay = { OP_ID: 'OP_TEST_DELAY', duration: 0, reason: [['test', 'why', 1795633315754584001n]] };
 
 test('every Luxi call made through LuxiClient reaches the implementation with its arguments', { timeout: 15_000 }, async (t) => {
   const { luxi, impl } = await setup(t);
@@ -45,11 +47,13 @@ test('every Luxi call made through LuxiClient reaches the implementation with it
   await check('Query', ['node', ['name'], filter], new FakeLuxid().Query('node', ['name'], null), luxi.query('node', ['name'], filter));
   // luxid reads a null field list as [] (all fields).
   await check('QueryFields', ['node', []], { fields: [] }, luxi.queryFields('node'));
-  await check('SubmitJob', [[OP]], 1, luxi.submitJob([OP]));
-  await check('SubmitJobToDrainedQueue', [[OP]], 2, luxi.submitJobToDrainedQueue([OP]));
+  // The implementation receives opcodes as luxid stores them (defaults filled in).
+  const stored = parseOpCode(OP);
+  await check('SubmitJob', [[stored]], 1, luxi.submitJob([OP]));
+  await check('SubmitJobToDrainedQueue', [[stored]], 2, luxi.submitJobToDrainedQueue([OP]));
   await check(
     'SubmitManyJobs',
-    [[[OP], [OP]]],
+    [[[stored], [stored]]],
     [
       [true, 10],
       [true, 11],

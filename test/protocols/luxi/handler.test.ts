@@ -104,12 +104,13 @@ test('hands luxid-normalised arguments to the implementation (null job list, one
 
 test('describes requests for logs by method, with secret parameters redacted', () => {
   const handler = createLuxiHandler(new FakeLuxid());
-  const call = decodeLuxiCall('SubmitJob', [[{ OP_ID: 'OP_INSTANCE_CREATE', osparams_secret: { pw: 'hunter2' }, name: 'x', reason: [] }]]);
+  const create = { OP_ID: 'OP_INSTANCE_CREATE', instance_name: 'x', mode: 'create', disks: [], nics: [], reason: [] };
+  const call = decodeLuxiCall('SubmitJob', [[{ ...create, osparams_secret: { pw: 'hunter2' }, osparams_private: { pw: 'hunter3' } }]]);
   assert.equal(handler.describeShort?.(call), 'SubmitJob');
   const long = handler.describeLong?.(call) ?? '';
   assert.match(long, /^SubmitJob /);
   assert.match(long, /OP_INSTANCE_CREATE/);
-  assert.doesNotMatch(long, /hunter2/);
+  assert.doesNotMatch(long, /hunter2|hunter3/);
   assert.deepEqual(redactSecrets({ a: [{ osparams_private: 1, b: 2 }] }), { a: [{ osparams_private: '<redacted>', b: 2 }] });
 });
 

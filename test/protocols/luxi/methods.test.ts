@@ -1,3 +1,4 @@
+import { parseOpCode } from '../../../src/protocols/luxi/opcodes/parse.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
@@ -81,13 +82,24 @@ test('constants match Ganeti 3.0', () => {
 const str = fc.string({ unit: 'binary', maxLength: 8 });
 const strs = fc.array(str, { maxLength: 4 });
 const jid = fc.nat({ max: 2 ** 40 });
-const key = fc.stringMatching(/^[a-z_]{1,8}$/);
 const plain: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
   v: fc.oneof({ depthSize: 'small' }, str, fc.integer(), fc.boolean(), fc.constant(null), fc.array(tie('v'), { maxLength: 3 })),
 })).v;
+// Opcodes as an implementation receives them: as luxid stores them (opcodes/parse.ts).
 const opcode = fc
-  .record({ OP_ID: fc.constantFrom('OP_TEST_DELAY', 'OP_INSTANCE_MIGRATE'), reason: fc.constant([]) })
-  .chain((base) => fc.dictionary(key, plain, { maxKeys: 4 }).map((rest) => ({ ...rest, ...base })));
+  .oneof(
+    fc.record({
+      OP_ID: fc.constant('OP_TEST_DELAY'),
+      duration: fc.double({ noNaN: true, noDefaultInfinity: true }),
+      reason: fc.constant([]),
+    }),
+    fc.record(
+      { OP_ID: fc.constant('OP_INSTANCE_MIGRATE'), instance_name: str, reason: fc.constant([]) },
+      { requiredKeys: ['OP_ID', 'instance_name', 'reason'] },
+    ),
+    fc.record({ OP_ID: fc.constant('OP_TAGS_SET'), kind: fc.constant('cluster'), tags: strs, reason: fc.constant([]) }),
+  )
+  .map((op) => parseOpCode(op));
 const leaf = fc.oneof(
   fc.tuple(fc.constantFrom('==', '=', '!=', '<', '>', '<=', '>=', '=[]'), str, fc.oneof(str, fc.integer())),
   fc.tuple(fc.constant('?'), str),
@@ -200,7 +212,7 @@ test('decoding refuses what luxid refuses, with luxid wording', () => {
   );
   assert.equal(
     parseError('SubmitJob', [[{ OP_ID: 'OP_TEST_DELAY', reason: [['a', 'b']] }]]),
-    "SubmitJob: key 'reason': Unable to read Triple",
+    "SubmitJob: Can't parse value for 'reason': Unable to read Triple",
   );
   assert.equal(parseError('CancelJob', [1, 'x']), `Cannot convert value '[1, "x"]', error: Unable to read 1 tuple`);
   assert.equal(
