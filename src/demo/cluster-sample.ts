@@ -190,6 +190,8 @@ function node(n: number, group: string, extra: Partial<NodeData>, liveData: Node
     mtime: 1735000000 + n + 0.25,
     serialNo: n,
     live: liveData,
+    powered: true,
+    pvAllocatable: true,
     ...extra,
   };
 }

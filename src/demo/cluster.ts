@@ -64,6 +64,10 @@ export interface NodeData {
   serialNo: number;
   /** Live data; `null` when the node cannot be reached (offline nodes report status 4). */
   live: NodeLive | null;
+  /** Whether the node is thought to be powered on (Ganeti `Node.powered`; shown when an OOB program is set). */
+  powered: boolean;
+  /** Whether the node's LVM physical volume is allocatable (`gnt-node modify-storage --allocatable`). */
+  pvAllocatable: boolean;
 }
 
 export interface GroupData {
@@ -74,8 +78,8 @@ export interface GroupData {
   ipolicy: Partial<IPolicy>;
   ndparams: Record<string, unknown>;
   diskparams: Record<string, unknown>;
-  /** Networks connected to this group: network name -> NIC mode and link. */
-  networks: Record<string, { mode: string; link: string }>;
+  /** Networks connected to this group: network name -> NIC mode, link and vlan (vlan '' when omitted). */
+  networks: Record<string, { mode: string; link: string; vlan?: string }>;
   tags: string[];
   ctime: number;
   mtime: number;
@@ -88,6 +92,8 @@ export interface DiskData {
   /** Size in MiB. */
   size: number;
   spindles: number | null;
+  /** Access mode, `rw` (the default when absent) or `ro`. */
+  mode?: 'rw' | 'ro';
 }
 
 export interface NicData {

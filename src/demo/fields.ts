@@ -212,8 +212,10 @@ export const NODE_FIELDS: FieldSpec<NodeData>[] = [
     ok(names(c.secondaries.get(n.name))),
   ),
   field('role', 'Role', 'text', ROLE_DOC, (n, c) => ok(nodeRole(n, c))),
-  // No out-of-band program is configured, so Ganeti reports power as unavailable.
-  field('powered', 'Powered', 'bool', 'Whether node is thought to be powered on', () => UNAVAIL),
+  // Query/Node.hs getNodePower: unavailable unless the node's merged ndparams name an OOB program.
+  field('powered', 'Powered', 'bool', 'Whether node is thought to be powered on', (n, c) =>
+    nodeNdParams(n, c)['oob_program'] ? ok(n.powered) : UNAVAIL,
+  ),
   field('hv_state', 'HypervisorState', 'other', 'Hypervisor state', () => UNAVAIL),
   field('disk_state', 'DiskState', 'other', 'Disk state', () => UNAVAIL),
   ...NODE_LIVE.map(([key, title, kind, doc]) =>
@@ -282,10 +284,11 @@ export function addressPool(w: NetworkData, c: QueryContext): { map: string; res
   return { map, reserved: taken.size, free: size - taken.size, external };
 }
 
-function netGroups(w: NetworkData, c: QueryContext): Array<[string, string, string]> {
+/** Query/Network.hs getGroupConnections: (group name, NIC mode, NIC link, NIC vlan) per connected group. */
+function netGroups(w: NetworkData, c: QueryContext): Array<[string, string, string, string]> {
   return c.cluster.groups.flatMap((g) => {
     const conn = g.networks[w.name];
-    return conn ? [[g.name, conn.mode, conn.link] as [string, string, string]] : [];
+    return conn ? [[g.name, conn.mode, conn.link, conn.vlan ?? ''] as [string, string, string, string]] : [];
   });
 }
 

@@ -5,6 +5,7 @@
  * luxid.ts's business. `close()` clears every timer.
  */
 import { GanetiError } from '../errors.js';
+import { parseOpCode } from '../protocols/luxi/opcodes/parse.js';
 import type { JobId, JobLogEntry, JobStatus, OpCode } from '../protocols/luxi/types.js';
 import { DemoParseError } from './qlang.js';
 
@@ -55,11 +56,12 @@ export interface JobQueueOptions {
   /** The first job id handed out. Default: 1. */
   firstJobId?: number;
   /**
-   * Called when an opcode starts, after its prerequisite check, with the stored opcode; returns
-   * it as the LU leaves it (e.g. OP_TEST_DELAY's `on_node_uuids`). A thrown GanetiError fails
-   * the opcode with that error. Default: the opcode unchanged.
+   * Runs an opcode when it starts (the LU: prerequisites, then its change), with a mutable
+   * copy of the stored opcode: changes the LU makes to it are stored, as ExpandNames' are.
+   * Returns the opcode's result; a thrown GanetiError fails the opcode with that error.
+   * Default: nothing changes and the result is null.
    */
-  expandOp?: (input: OpCode) => OpCode;
+  startOp?: (op: Record<string, unknown>, job: Job, log: (message: string) => void) => unknown;
 }
 
 export const DEFAULT_OP_DURATION_MS = 200;
@@ -77,102 +79,7 @@ const nodeTimers: JobTimers = {
   now: () => Date.now(),
 };
 
-/** OP_IDs the demo runs; any other well-formed OP_ID ends in error, as an unknown opcode. */
-const KNOWN_OPS = new Set([
-  'OP_TEST_DELAY',
-  'OP_CLUSTER_VERIFY',
-  'OP_CLUSTER_VERIFY_DISKS',
-  'OP_CLUSTER_SET_PARAMS',
-  'OP_CLUSTER_REDIST_CONF',
-  'OP_INSTANCE_CREATE',
-  'OP_INSTANCE_REMOVE',
-  'OP_INSTANCE_STARTUP',
-  'OP_INSTANCE_SHUTDOWN',
-  'OP_INSTANCE_REBOOT',
-  'OP_INSTANCE_MIGRATE',
-  'OP_INSTANCE_FAILOVER',
-  'OP_INSTANCE_REPLACE_DISKS',
-  'OP_INSTANCE_SET_PARAMS',
-  'OP_INSTANCE_ACTIVATE_DISKS',
-  'OP_INSTANCE_DEACTIVATE_DISKS',
-  'OP_INSTANCE_REINSTALL',
-  'OP_INSTANCE_RENAME',
-  'OP_INSTANCE_GROW_DISK',
-  'OP_INSTANCE_CHANGE_GROUP',
-  'OP_INSTANCE_MOVE',
-  'OP_NODE_ADD',
-  'OP_NODE_REMOVE',
-  'OP_NODE_SET_PARAMS',
-  'OP_NODE_MIGRATE',
-  'OP_NODE_EVACUATE',
-  'OP_NODE_POWERCYCLE',
-  'OP_GROUP_ADD',
-  'OP_GROUP_REMOVE',
-  'OP_GROUP_SET_PARAMS',
-  'OP_GROUP_ASSIGN_NODES',
-  'OP_GROUP_EVACUATE',
-  'OP_GROUP_VERIFY_DISKS',
-  'OP_TAGS_GET',
-  'OP_TAGS_SET',
-  'OP_TAGS_DEL',
-  'OP_TAGS_SEARCH',
-  'OP_NETWORK_ADD',
-  'OP_NETWORK_REMOVE',
-  'OP_NETWORK_CONNECT',
-  'OP_NETWORK_DISCONNECT',
-  'OP_NETWORK_SET_PARAMS',
-  'OP_BACKUP_EXPORT',
-  'OP_BACKUP_REMOVE',
-  'OP_BACKUP_PREPARE',
-  'OP_OS_DIAGNOSE',
-  'OP_QUERY',
-  'OP_QUERY_FIELDS',
-]);
-
 const FINAL: ReadonlySet<OpStatus> = new Set(['canceled', 'success', 'error']);
-
-/** Defaults of OP_TEST_DELAY's parameters (OpParams.hs `pDelay*`); `on_node_uuids` is optional. */
-const TEST_DELAY_DEFAULTS: Readonly<Record<string, unknown>> = {
-  on_master: true,
-  on_nodes: [],
-  repeat: 0,
-  interruptible: false,
-  no_locks: true,
-};
-
-/**
- * An opcode as luxid stores it after parsing (OpCodes.hs `MetaOpCode`): optional params
- * that are null or missing are dropped (dry_run, debug_level; OP_TEST_DELAY's on_node_uuids),
- * `priority` defaults to 0, `depends` and `comment` are null when missing, and
- * OP_TEST_DELAY's defaulted params are filled in. Other keys stay as sent.
- */
-export function normalizeOpCode(input: OpCode): OpCode {
-  const op: Record<string, unknown> = { ...input };
-  const optional = ['dry_run', 'debug_level', ...(input.OP_ID === 'OP_TEST_DELAY' ? ['on_node_uuids'] : [])];
-  for (const key of optional) if (op[key] === null) delete op[key];
-  if (op['priority'] === undefined || op['priority'] === null) op['priority'] = 0;
-  op['depends'] ??= null;
-  op['comment'] ??= null;
-  if (input.OP_ID === 'OP_TEST_DELAY') {
-    for (const [key, value] of Object.entries(TEST_DELAY_DEFAULTS)) {
-      if (op[key] === undefined || op[key] === null) op[key] = structuredClone(value);
-    }
-  }
-  return op as OpCode;
-}
-
-/**
- * The error an opcode's LU raises before running (ExpandNames/CheckPrereq), as stored in
- * opresult, or null. OP_TEST_DELAY refuses a duration <= 0 (cmdlib/test.py LUTestDelay);
- * the demo's `fail: true` knob takes precedence, so a failure can be asked for with any duration.
- */
-export function prereqFailure(input: OpCode): [string, unknown[]] | null {
-  if (input.OP_ID === 'OP_TEST_DELAY' && input['fail'] !== true) {
-    const duration = input['duration'];
-    if (typeof duration === 'number' && duration <= 0) return ['OpPrereqError', ['Duration must be greater than zero']];
-  }
-  return null;
-}
 
 /**
  * A job's dependencies with relative ids (negative: that many jobs back) made absolute, as
@@ -210,20 +117,14 @@ export function jobPriority(job: Job): number {
 }
 
 /**
- * Checks the opcodes of one job: a list of dicts, each with a string `OP_ID`.
- * @throws DemoParseError: luxid decodes opcodes while parsing the request, so a bad one
+ * Parses the opcodes of one job as luxid does at SubmitJob (opcodes/parse.ts), so a job
+ * submitted by a direct caller is checked as one that came over the socket.
+ * @throws LuxiParseError: luxid decodes opcodes while parsing the request, so a bad one
  *   gets the plain-string "Failed to parse request: ..." answer (Luxi.hs `decodeLuxiCall`).
  */
-export function validateOps(ops: unknown): asserts ops is OpCode[] {
-  if (!Array.isArray(ops)) throw new DemoParseError(ops, 'Expected a list of opcodes');
-  for (const op of ops) {
-    if (op === null || typeof op !== 'object' || Array.isArray(op)) {
-      throw new DemoParseError(op, 'Expected JSObject for an opcode');
-    }
-    const id = (op as Record<string, unknown>)['OP_ID'];
-    if (id === undefined) throw new DemoParseError(op, "key 'OP_ID' not found");
-    if (typeof id !== 'string') throw new DemoParseError(op, "key 'OP_ID': Unable to read String");
-  }
+export function parseJobOps(ops: unknown): OpCode[] {
+  if (!Array.isArray(ops)) throw new DemoParseError(ops, 'Unable to read list');
+  return ops.map(parseOpCode);
 }
 
 type Listener = () => void;
@@ -233,7 +134,9 @@ export class JobQueue {
   readonly #opDurationMs: number;
   readonly #startDelayMs: number;
   readonly #timers: JobTimers;
-  readonly #expandOp: (input: OpCode) => OpCode;
+  readonly #startOp: NonNullable<JobQueueOptions['startOp']>;
+  /** Results of running opcodes, published when they finish. */
+  readonly #results = new WeakMap<QueuedOp, unknown>();
   readonly #jobs = new Map<number, Job>();
   readonly #handles = new Map<number, unknown>();
   readonly #listeners = new Set<Listener>();
@@ -250,7 +153,7 @@ export class JobQueue {
     this.#startDelayMs = check('startDelayMs', options.startDelayMs, DEFAULT_START_DELAY_MS);
     this.#timers = options.timers ?? nodeTimers;
     this.#nextId = options.firstJobId ?? 1;
-    this.#expandOp = options.expandOp ?? ((input) => input);
+    this.#startOp = options.startOp ?? (() => null);
   }
 
   /** Current time as `[seconds, microseconds]`. */
@@ -270,7 +173,7 @@ export class JobQueue {
    * @returns the job id.
    */
   submit(ops: OpCode[]): number {
-    validateOps(ops);
+    const parsed = parseJobOps(ops);
     const id = this.#nextId++;
     const receivedTs = this.timestamp();
     const ns = nsOf(receivedTs);
@@ -281,16 +184,15 @@ export class JobQueue {
       endTs: null,
       archived: false,
       pid: 20000 + id,
-      ops: ops.map((input, index) => {
-        const reason = Array.isArray(input['reason']) ? [...(input['reason'] as unknown[])] : [];
+      ops: parsed.map((input, index) => {
+        const reason = [...(input['reason'] as unknown[])];
         reason.push([`gnt:opcode:${input.OP_ID.replace(/^OP_/, '').toLowerCase()}`, `job=${id};index=${index}`, ns]);
-        const prio = input['priority'];
         return {
-          input: normalizeOpCode({ ...input, reason, ...resolveDepends(input['depends'], id) }),
+          input: { ...input, reason, ...resolveDepends(input['depends'], id) },
           status: 'queued' as OpStatus,
           result: null,
           log: [],
-          priority: typeof prio === 'number' && Number.isInteger(prio) ? prio : 0,
+          priority: input['priority'] as number,
           startTs: null,
           execTs: null,
           endTs: null,
@@ -345,25 +247,26 @@ export class JobQueue {
     op.startTs = now;
     // The LU's constructor sets a missing debug level to 0 (cmdlib/base.py LogicalUnit).
     if (!Number.isInteger(op.input['debug_level'])) op.input = { ...op.input, debug_level: 0 };
-    let prereq = prereqFailure(op.input);
-    if (!prereq) {
-      try {
-        op.input = this.#expandOp(op.input);
-      } catch (err) {
-        if (!(err instanceof GanetiError)) throw err;
-        prereq = err.toWire() as [string, unknown[]];
-      }
-    }
-    if (prereq) {
-      // The LU refuses the opcode before it takes its locks: no exec timestamp, no log entry.
-      this.#failFrom(job, index, prereq, now);
+    const input = structuredClone(op.input) as Record<string, unknown>;
+    const messages: string[] = [];
+    try {
+      this.#results.set(
+        op,
+        this.#startOp(input, job, (m) => messages.push(m)),
+      );
+    } catch (err) {
+      if (!(err instanceof GanetiError)) throw err;
+      // The LU refused the opcode (or failed): no exec timestamp; the change was not made.
+      op.input = input as OpCode;
+      for (const m of messages) this.#log(job, op, m);
+      this.#failFrom(job, index, err.toWire() as [string, unknown[]], now);
       this.#emit();
       return;
     }
+    op.input = input as OpCode;
     op.status = 'running';
     op.execTs = now;
-    // Demo activity for the log; OP_TEST_DELAY logs nothing, as in Ganeti (oplog [[]]).
-    if (op.input.OP_ID !== 'OP_TEST_DELAY') this.#log(job, op, `Executing ${op.input.OP_ID}`);
+    for (const m of messages) this.#log(job, op, m);
     this.#emit();
     let ms = this.#opDurationMs;
     const duration = op.input['duration'];
@@ -377,21 +280,14 @@ export class JobQueue {
     const op = job.ops[index];
     if (op?.status !== 'running') return;
     op.endTs = this.timestamp();
-    let failure: [string, unknown[]] | null = null;
-    if (!KNOWN_OPS.has(op.input.OP_ID)) failure = ['OpCodeUnknown', [`Unknown opcode ${op.input.OP_ID}`]];
-    else if (op.input['fail'] === true) failure = ['OpExecError', ['Opcode failure was requested']];
-    if (failure) {
-      this.#log(job, op, `Error: ${String(failure[1][0])}`);
-      this.#failFrom(job, index, failure, op.endTs);
-    } else {
-      op.status = 'success';
-      op.result = op.input.OP_ID === 'OP_TEST_DELAY' ? null : true;
-      if (index + 1 < job.ops.length) {
-        this.#runOp(job, index + 1);
-        return;
-      }
-      job.endTs = op.endTs;
+    op.status = 'success';
+    op.result = this.#results.get(op) ?? null;
+    this.#results.delete(op);
+    if (index + 1 < job.ops.length) {
+      this.#runOp(job, index + 1);
+      return;
     }
+    job.endTs = op.endTs;
     this.#emit();
   }
 

@@ -4,7 +4,7 @@
  * `Query/Server.hs handleCall`, including the texts the real luxid sends. Argument
  * decoding is the Luxi dispatch's job; this class only answers.
  */
-import { GenericError, JobLost } from '../errors.js';
+import { GenericError, JobLost, OpExecError } from '../errors.js';
 import type {
   JobChange,
   JobId,
@@ -20,7 +20,9 @@ import type {
 import { LUXI_WFJC_TIMEOUT_SECONDS } from '../protocols/luxi/methods.js';
 import { sampleCluster, type ClusterData } from './cluster.js';
 import { buildContext, type QueryContext } from './fields.js';
-import { JobQueue, jobFinalized, validateOps, type JobQueueOptions } from './jobs.js';
+import { type Job, JobQueue, jobFinalized, parseJobOps, type JobQueueOptions } from './jobs.js';
+import type { OpContext } from './ops/context.js';
+import { OP_EXECUTORS } from './ops/index.js';
 import { DemoParseError, show } from './qlang.js';
 import { classicQuery, lookupItem, queryFields, runQuery } from './query.js';
 
@@ -36,7 +38,7 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 /** A mock luxid. Call `close()` to stop job timers and release pending WaitForJobChange calls. */
 export class DemoLuxid implements LuxiImplementation {
-  readonly #cluster: ClusterData;
+  #cluster: ClusterData;
   readonly #jobs: JobQueue;
   readonly #timers: NonNullable<JobQueueOptions['timers']> | undefined;
   #drained = false;
@@ -45,7 +47,7 @@ export class DemoLuxid implements LuxiImplementation {
     this.#cluster = structuredClone(options.cluster ?? sampleCluster());
     const opDurationMs = options.opDurationMs ?? options.jobStepMs;
     this.#jobs = new JobQueue({
-      expandOp: (input) => this.#expandOp(input),
+      startOp: (op, job, log) => this.#startOp(op, job, log),
       ...options,
       ...(opDurationMs !== undefined ? { opDurationMs } : {}),
     });
@@ -63,18 +65,39 @@ export class DemoLuxid implements LuxiImplementation {
   }
 
   /**
-   * What the LU's ExpandNames leaves in a starting opcode: OP_TEST_DELAY resolves `on_nodes`
-   * and sets `on_node_uuids` (plus the master's uuid with `on_master`), as LUTestDelay does.
-   * @throws OpPrereqError "Node name x not found" for an unknown node.
+   * Runs an opcode's executor (ops/) against a draft of the cluster. The draft becomes the
+   * served cluster, and the jobs the opcode submits are queued, only when the executor
+   * returns and the opcode is not a dry run: a failing opcode changes nothing.
+   * @throws the executor's GanetiError (OpPrereqError, OpExecError, ...).
    */
-  #expandOp(input: OpCode): OpCode {
-    if (input.OP_ID !== 'OP_TEST_DELAY') return input;
-    const names = Array.isArray(input['on_nodes']) ? (input['on_nodes'] as unknown[]) : [];
-    const nodes = names.map((n) => lookupItem(this.#cluster.nodes, 'Node', String(n)));
-    const uuids = nodes.map((n) => n.uuid);
-    const master = this.#cluster.nodes.find((n) => n.name === this.#cluster.info.master);
-    if (input['on_master'] === true && master && !uuids.includes(master.uuid)) uuids.push(master.uuid);
-    return { ...input, on_nodes: nodes.map((n) => n.name), on_node_uuids: uuids };
+  #startOp(op: Record<string, unknown>, job: Job, log: (message: string) => void): unknown {
+    const id = String(op['OP_ID']);
+    const execute = OP_EXECUTORS[id];
+    if (!execute) throw new OpExecError(`The demo cluster cannot run ${id}`);
+    const draft = structuredClone(this.#cluster);
+    const followUps: OpCode[][] = [];
+    const dryRun = op['dry_run'] === true;
+    const ctx: OpContext = {
+      cluster: draft,
+      now: () => this.#now() / 1000,
+      jobId: job.id,
+      dryRun,
+      log,
+      submitJobs: (jobs) =>
+        jobs.map((ops) => {
+          followUps.push(parseJobOps(ops));
+          return [true, this.#jobs.lastJobId + followUps.length];
+        }),
+    };
+    const result = execute(op, ctx);
+    if (dryRun) {
+      // mcpu.py's words when it skips Exec.
+      log(' - INFO: dry-run mode requested, not actually executing the operation');
+      return result;
+    }
+    this.#cluster = draft;
+    for (const ops of followUps) this.#jobs.submit(ops);
+    return result;
   }
 
   #ctx(): QueryContext {
@@ -177,8 +200,8 @@ export class DemoLuxid implements LuxiImplementation {
   /** @throws GenericError "Queue drained" while the drain flag is set. */
   SubmitManyJobs(jobs: OpCode[][]): SubmitManyResult[] {
     if (this.#drained) throw new GenericError('Queue drained');
-    for (const ops of jobs) validateOps(ops);
-    return jobs.map((ops): SubmitManyResult => [true, this.#jobs.submit(ops)]);
+    const parsed = jobs.map(parseJobOps);
+    return parsed.map((ops): SubmitManyResult => [true, this.#jobs.submit(ops)]);
   }
 
   #jobUpdate(jobId: JobId, fields: string[], prevLogSerial: number | null): JobChange {

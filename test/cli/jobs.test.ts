@@ -76,14 +76,14 @@ test('jobs against serve --demo', { timeout: 120_000 }, async (t) => {
       'submit',
       ...socket,
       '--wait',
-      '[{"OP_ID": "OP_TEST_DELAY", "duration": 0.05}, {"OP_ID": "OP_CLUSTER_VERIFY"}]',
+      '[{"OP_ID": "OP_TEST_DELAY", "duration": 0.05}, {"OP_ID": "OP_CLUSTER_VERIFY_CONFIG"}]',
     ]);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trimEnd().split('\n');
     assert.match(lines[0] ?? '', /^Output from job (\d+) follows$/);
-    // OP_TEST_DELAY logs nothing (as in Ganeti); the demo logs the start of other opcodes.
-    assert.match(lines[2] ?? '', / Executing OP_CLUSTER_VERIFY$/);
-    assert.match(lines[3] ?? '', /^Job \d+ finished with status success$/);
+    // OP_TEST_DELAY logs nothing (as in Ganeti); LUClusterVerifyConfig logs what it checks.
+    assert.match(lines[2] ?? '', / \* Verifying cluster config$/);
+    assert.match(lines.at(-1) ?? '', /^Job \d+ finished with status success$/);
     assert.equal(r.stderr, '');
   });
 
@@ -111,7 +111,7 @@ test('jobs against serve --demo', { timeout: 120_000 }, async (t) => {
       'jobs',
       'submit',
       ...socket,
-      '[{"OP_ID": "OP_CLUSTER_VERIFY"}, {"OP_ID": "OP_TEST_DELAY", "duration": 30}]',
+      '[{"OP_ID": "OP_CLUSTER_VERIFY_CONFIG"}, {"OP_ID": "OP_TEST_DELAY", "duration": 30}]',
     ]);
     const jobId = submitted.stdout.trim();
     const watcher = spawn(process.execPath, [cliPath(), 'jobs', 'watch', jobId, ...socket], {
@@ -127,7 +127,7 @@ test('jobs against serve --demo', { timeout: 120_000 }, async (t) => {
     await new Promise<void>((resolve) => {
       watcher.stdout?.on('data', (c: Buffer) => {
         seen += c.toString('utf8');
-        if (seen.includes('Executing OP_CLUSTER_VERIFY')) resolve();
+        if (seen.includes('* Verifying cluster config')) resolve();
       });
     });
     const cancel = await runCli(['call', ...socket, 'CancelJob', `[${jobId}, true]`]);
@@ -144,7 +144,7 @@ test('jobs against serve --demo', { timeout: 120_000 }, async (t) => {
       'jobs',
       'submit',
       ...socket,
-      '[{"OP_ID": "OP_CLUSTER_VERIFY"}, {"OP_ID": "OP_TEST_DELAY", "duration": 30}]',
+      '[{"OP_ID": "OP_CLUSTER_VERIFY_CONFIG"}, {"OP_ID": "OP_TEST_DELAY", "duration": 30}]',
     ]);
     const jobId = submitted.stdout.trim();
     const watcher = spawn(process.execPath, [cliPath(), 'jobs', 'watch', jobId, ...socket], {
@@ -159,7 +159,7 @@ test('jobs against serve --demo', { timeout: 120_000 }, async (t) => {
       let seen = '';
       watcher.stdout?.on('data', (c: Buffer) => {
         seen += c.toString('utf8');
-        if (seen.includes('Executing OP_CLUSTER_VERIFY')) resolve();
+        if (seen.includes('* Verifying cluster config')) resolve();
       });
     });
     watcher.kill('SIGINT');
@@ -183,7 +183,7 @@ test('jobs against serve --demo', { timeout: 120_000 }, async (t) => {
     const lines = r.stdout.trimEnd().split('\n');
     assert.deepEqual(lines[0]?.trim().split(/\s+/), ['ID', 'Status', 'Summary']);
     assert.ok(
-      lines.some((l) => /^\s*\d+ success\s+TEST_DELAY\(5\.0e-2\),CLUSTER_VERIFY$/.test(l)),
+      lines.some((l) => /^\s*\d+ success\s+TEST_DELAY\(5\.0e-2\),CLUSTER_VERIFY_CONFIG$/.test(l)),
       r.stdout,
     );
     const json = await runCli(['jobs', 'list', '1', ...socket, '--json']);

@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DemoLuxid } from '../../src/demo/luxid.js';
 import { GenericError, JobLost } from '../../src/errors.js';
-import { DemoParseError } from '../../src/demo/qlang.js';
+import { LuxiParseError } from '../../src/protocols/luxi/decode.js';
 import type { OpCode } from '../../src/protocols/luxi/types.js';
 import { decodeJson, encodeJson } from '../../src/codec.js';
 import { FakeTimers } from './fake-timers.js';
 import { opSummary } from '../../src/demo/fields-job.js';
 
-const delay = (extra: Record<string, unknown> = {}): OpCode => ({ OP_ID: 'OP_TEST_DELAY', duration: 0.5, ...extra });
+const delay = (extra: Record<string, unknown> = {}): OpCode => ({ OP_ID: 'OP_TEST_DELAY', duration: 0.5, reason: [], ...extra });
+const verifyConfig: OpCode = { OP_ID: 'OP_CLUSTER_VERIFY_CONFIG', reason: [] };
 
 function setup(t: import('node:test').TestContext): { l: DemoLuxid; clock: FakeTimers } {
   const clock = new FakeTimers();
@@ -19,7 +20,7 @@ function setup(t: import('node:test').TestContext): { l: DemoLuxid; clock: FakeT
 
 test('a job moves queued -> running -> success with logs, results and timestamps', (t) => {
   const { l, clock } = setup(t);
-  const id = l.SubmitJob([delay(), { OP_ID: 'OP_CLUSTER_VERIFY' }]);
+  const id = l.SubmitJob([delay(), verifyConfig]);
   assert.equal(id, 1);
   assert.deepEqual(l.QueryJobs([id], ['id', 'status']), [[1, 'queued']]);
   clock.advance(10);
@@ -29,40 +30,46 @@ test('a job moves queued -> running -> success with logs, results and timestamps
   const [row] = l.QueryJobs([id], ['status', 'opstatus', 'opresult', 'oplog', 'summary', 'start_ts', 'end_ts', 'priority']);
   assert.ok(row);
   assert.deepEqual(row.slice(0, 3), ['success', ['success', 'success'], [null, true]]);
-  // OP_TEST_DELAY logs nothing (as in Ganeti); the demo logs the start of other opcodes.
+  // OP_TEST_DELAY logs nothing (as in Ganeti); LUClusterVerifyConfig logs what it verifies.
+  const [delayLog, verifyLog] = row[3] as unknown[][][];
+  assert.deepEqual(delayLog, []);
+  assert.ok(verifyLog && verifyLog.length > 0);
   assert.deepEqual(
-    (row[3] as unknown[][][]).map((l) => l.length),
-    [0, 1],
+    verifyLog.map((e) => e[0]),
+    verifyLog.map((_e, i) => i + 1),
+    'serials count from 1 across the job',
   );
-  const logs = (row[3] as unknown[][][]).flat();
-  assert.deepEqual(
-    logs.map((e) => e[0]),
-    [1],
-  );
-  assert.equal(logs[0]?.[2], 'message');
-  assert.equal(logs[0]?.[3], 'Executing OP_CLUSTER_VERIFY');
-  assert.ok(Array.isArray(logs[0]?.[1]) && (logs[0]?.[1] as unknown[]).length === 2);
-  assert.deepEqual(row[4], ['TEST_DELAY(0.5)', 'CLUSTER_VERIFY']);
+  assert.equal(verifyLog[0]?.[2], 'message');
+  assert.equal(verifyLog[0]?.[3], '* Verifying cluster config');
+  assert.ok(Array.isArray(verifyLog[0]?.[1]) && (verifyLog[0]?.[1] as unknown[]).length === 2);
+  assert.deepEqual(row[4], ['TEST_DELAY(0.5)', 'CLUSTER_VERIFY_CONFIG']);
   assert.ok(Array.isArray(row[5]) && Array.isArray(row[6]));
   assert.equal(row[7], 0);
   assert.equal(clock.pending, 0);
 });
 
-test('a failing or unknown opcode ends the job in error and fails the rest', (t) => {
+test('a failing opcode ends the job in error, fails the rest and changes nothing', (t) => {
   const { l, clock } = setup(t);
-  const a = l.SubmitJob([delay({ duration: 0, fail: true }), delay({ duration: 0 })]);
-  const b = l.SubmitJob([{ OP_ID: 'OP_NO_SUCH_THING' }]);
+  const before = structuredClone(l.cluster);
+  // The first opcode succeeds, the second fails its prerequisites, the third never runs.
+  const tag = { OP_ID: 'OP_TAGS_SET', kind: 'cluster', tags: ['fresh'], reason: [] };
+  const job = l.SubmitJob([tag, { OP_ID: 'OP_INSTANCE_STARTUP', instance_name: 'nosuch', reason: [] }, tag]);
   clock.advance(100);
-  const rows = l.QueryJobs([a, b], ['status', 'opstatus', 'opresult']);
-  assert.deepEqual(rows[0], [
-    'error',
-    ['error', 'error'],
+  assert.deepEqual(l.QueryJobs([job], ['status', 'opstatus', 'opresult']), [
     [
-      ['OpExecError', ['Opcode failure was requested']],
-      ['OpExecError', ['Preceding opcode failed']],
+      'error',
+      ['success', 'error', 'error'],
+      [null, ['OpPrereqError', ["Instance 'nosuch' not known", 'unknown_entity']], ['OpExecError', ['Preceding opcode failed']]],
     ],
   ]);
-  assert.deepEqual(rows[1], ['error', ['error'], [['OpCodeUnknown', ['Unknown opcode OP_NO_SUCH_THING']]]]);
+  assert.deepEqual(l.QueryTags('cluster', ''), [...before.info.tags, 'fresh'].sort());
+  // A dry run checks and changes nothing.
+  const dry = l.SubmitJob([{ ...tag, tags: ['dry'], dry_run: true }]);
+  clock.advance(100);
+  assert.deepEqual(l.QueryJobs([dry], ['status', 'opresult']), [['success', [null]]]);
+  assert.ok(!l.QueryTags('cluster', '').includes('dry'));
+  // An unknown OP_ID never becomes a job: luxid refuses it at submit.
+  assert.throws(() => l.SubmitJob([{ OP_ID: 'OP_NO_SUCH_THING', reason: [] }]), /Unknown opcode OP_NO_SUCH_THING/);
 });
 
 test('the OP_TEST_DELAY summary shows the duration as Haskell shows a Double', () => {
@@ -147,15 +154,16 @@ test('opcodes are stored as luxid parses them, and the LU fills debug_level and 
   );
   const bad = l.SubmitJob([{ OP_ID: 'OP_TEST_DELAY', duration: 1, on_nodes: ['nosuch'], reason: [] }]);
   clock.advance(10);
+  // cmdlib/common.py _ExpandItemName.
   assert.deepEqual(l.QueryJobs([bad], ['status', 'opresult']), [
-    ['error', [['OpPrereqError', ['Node name nosuch not found', 'unknown_entity']]]],
+    ['error', [['OpPrereqError', ["Node 'nosuch' not known", 'unknown_entity']]]],
   ]);
 });
 
 test('ops without a string OP_ID are refused as parse errors', (t) => {
   const { l } = setup(t);
-  assert.throws(() => l.SubmitJob([{ foo: 1 } as unknown as OpCode]), DemoParseError);
-  assert.throws(() => l.SubmitManyJobs([[delay()], [{ OP_ID: 5 } as unknown as OpCode]]), DemoParseError);
+  assert.throws(() => l.SubmitJob([{ foo: 1, reason: [] } as unknown as OpCode]), LuxiParseError);
+  assert.throws(() => l.SubmitManyJobs([[delay()], [{ OP_ID: 5, reason: [] } as unknown as OpCode]]), LuxiParseError);
   assert.deepEqual(l.QueryJobs(null, ['id']), []);
 });
 
@@ -202,20 +210,22 @@ test('WaitForJobChange answers a change at once, waits for the next one, and ret
     l.WaitForJobChange(99, ['status'], null, null, 10),
     (e: unknown) => e instanceof JobLost && e.message === "Can't load job file",
   );
-  const id = l.SubmitJob([{ OP_ID: 'OP_CLUSTER_VERIFY' }, delay({ duration: 5 })]);
+  const id = l.SubmitJob([verifyConfig, delay({ duration: 5 })]);
   const first = await l.WaitForJobChange(id, ['status'], null, null, 10);
   assert.deepEqual(first, [['queued'], []]);
   const waiting = l.WaitForJobChange(id, ['status'], ['queued'], null, 10);
   clock.advance(10);
   const second = await waiting;
   assert.deepEqual(second[0], ['running']);
-  assert.equal(second[1].length, 1);
+  // The opcode's log so far, from serial 1.
+  assert.ok(second[1].length >= 1);
   assert.equal(second[1][0]?.[0], 1);
-  const quiet = l.WaitForJobChange(id, ['status'], ['running'], 1, 1);
+  const lastSerial = second[1].at(-1)?.[0] as number;
+  const quiet = l.WaitForJobChange(id, ['status'], ['running'], lastSerial, 1);
   clock.advance(1000);
   assert.deepEqual(await quiet, [['running'], []]);
   clock.advance(5000);
-  assert.deepEqual(await l.WaitForJobChange(id, ['status'], ['running'], 1, 5), [['success'], []]);
+  assert.deepEqual(await l.WaitForJobChange(id, ['status'], ['running'], lastSerial, 5), [['success'], []]);
 });
 
 test('WaitForJobChange caps its wait at 89 seconds and gives nulls for unknown fields', async (t) => {
