@@ -37,6 +37,19 @@ test('examples against serve --demo', { timeout: 240_000 }, async (t) => {
     assert.match(r.stdout, /\njob \d+ finished: success, opresult \[null\]\n$/);
   });
 
+  await t.test('instance-lifecycle: each typed job takes effect and the next read shows it', async () => {
+    const r = await runNode(example('instance-lifecycle'), [demo.socket, 'web2.example.com'], { env });
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trimEnd().split('\n');
+    assert.equal(lines[0], '  web2.example.com running 2048');
+    assert.match(lines[1] ?? '', /^shutdown: job \d+ success$/);
+    assert.equal(lines[2], '  web2.example.com ADMIN_down 2048');
+    assert.match(lines[3] ?? '', /^set memory: job \d+ success$/);
+    assert.equal(lines[4], '  be/memory -> 3072');
+    assert.match(lines[5] ?? '', /^startup: job \d+ success$/);
+    assert.equal(lines[6], '  web2.example.com running 3072');
+  });
+
   await t.test("rpc-daemon serves its own methods and reports the dispatcher's errors", async () => {
     const r = await runNode(example('rpc-daemon'), [tempSocketPath(t, 'rpc.sock')], { env });
     assert.equal(r.code, 0, r.stderr);
