@@ -86,7 +86,12 @@ const typeName = (id) =>
 function docComment(lines, indent) {
   const text = lines.filter((l) => l !== '');
   if (text.length === 0) return '';
-  const body = text.join(' ').replaceAll('*/', '*\\/');
+  // Ganeti's docstrings use epydoc markup: C{x} and L{x} become code, @tags plain text.
+  const body = text
+    .join(' ')
+    .replace(/[CL]\{([^}]*)\}/g, '`$1`')
+    .replace(/@(\w+)/g, '\\@$1')
+    .replaceAll('*/', '*\\/');
   return `${indent}/** ${body} */\n`;
 }
 

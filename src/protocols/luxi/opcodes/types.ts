@@ -202,7 +202,7 @@ export interface OpClusterVerifyConfig extends OpCommonParams {
   verbose?: boolean | null;
 }
 
-/** Run verify on a node group from the cluster. @type skip_checks: C{list} @ivar skip_checks: steps to be skipped from the verify process; this needs to be a subset of L{constants.VERIFY_OPTIONAL_CHECKS}; currently only L{constants.VERIFY_NPLUSONE_MEM} can be passed */
+/** Run verify on a node group from the cluster. \@type skip_checks: `list` \@ivar skip_checks: steps to be skipped from the verify process; this needs to be a subset of `constants.VERIFY_OPTIONAL_CHECKS`; currently only `constants.VERIFY_NPLUSONE_MEM` can be passed */
 export interface OpClusterVerifyGroup extends OpCommonParams {
   OP_ID: 'OP_CLUSTER_VERIFY_GROUP';
   /** Group name. */
@@ -235,7 +235,7 @@ export interface OpGroupVerifyDisks extends OpCommonParams {
   group_name: string;
 }
 
-/** Verify the disk sizes of the instances and fixes configuration mismatches. Parameters: optional instances list, in case we want to restrict the checks to only a subset of the instances. Result: a list of tuples, (instance, disk, parameter, new-size) for changed configurations. In normal operation, the list should be empty. @type instances: list @ivar instances: the list of instances to check, or empty for all instances */
+/** Verify the disk sizes of the instances and fixes configuration mismatches. Parameters: optional instances list, in case we want to restrict the checks to only a subset of the instances. Result: a list of tuples, (instance, disk, parameter, new-size) for changed configurations. In normal operation, the list should be empty. \@type instances: list \@ivar instances: the list of instances to check, or empty for all instances */
 export interface OpClusterRepairDiskSizes extends OpCommonParams {
   OP_ID: 'OP_CLUSTER_REPAIR_DISK_SIZES';
   /** List of instances. Default: `[]`. */
@@ -249,14 +249,14 @@ export interface OpClusterConfigQuery extends OpCommonParams {
   output_fields: string[];
 }
 
-/** Rename the cluster. @type name: C{str} @ivar name: The new name of the cluster. The name and/or the master IP address will be changed to match the new name and its IP address. */
+/** Rename the cluster. \@type name: `str` \@ivar name: The new name of the cluster. The name and/or the master IP address will be changed to match the new name and its IP address. */
 export interface OpClusterRename extends OpCommonParams {
   OP_ID: 'OP_CLUSTER_RENAME';
   /** A generic name. */
   name: string;
 }
 
-/** Change the parameters of the cluster. @type vg_name: C{str} or C{None} @ivar vg_name: The new volume group name or None to disable LVM usage. */
+/** Change the parameters of the cluster. \@type vg_name: `str` or `None` \@ivar vg_name: The new volume group name or None to disable LVM usage. */
 export interface OpClusterSetParams extends OpCommonParams {
   OP_ID: 'OP_CLUSTER_SET_PARAMS';
   /** Whether to force the operation. Default: `false`. */
@@ -375,7 +375,7 @@ export interface OpClusterRenewCrypto extends OpCommonParams {
   debug?: boolean | null;
 }
 
-/** Query for resources/items. @ivar what: Resources to query for, must be one of L{constants.QR_VIA_OP} @ivar fields: List of fields to retrieve @ivar qfilter: Query filter */
+/** Query for resources/items. \@ivar what: Resources to query for, must be one of `constants.QR_VIA_OP` \@ivar fields: List of fields to retrieve \@ivar qfilter: Query filter */
 export interface OpQuery extends OpCommonParams {
   OP_ID: 'OP_QUERY';
   /** Resource(s) to query for. */
@@ -388,7 +388,7 @@ export interface OpQuery extends OpCommonParams {
   qfilter?: unknown[] | null;
 }
 
-/** Query for available resource/item fields. @ivar what: Resources to query for, must be one of L{constants.QR_VIA_OP} @ivar fields: List of fields to retrieve */
+/** Query for available resource/item fields. \@ivar what: Resources to query for, must be one of `constants.QR_VIA_OP` \@ivar fields: List of fields to retrieve */
 export interface OpQueryFields extends OpCommonParams {
   OP_ID: 'OP_QUERY_FIELDS';
   /** Resource(s) to query for. */
@@ -427,7 +427,7 @@ export interface OpRestrictedCommand extends OpCommonParams {
   command: string;
 }
 
-/** Remove a node. @type node_name: C{str} @ivar node_name: The name of the node to remove. If the node still has instances on it, the operation will fail. */
+/** Remove a node. \@type node_name: `str` \@ivar node_name: The name of the node to remove. If the node still has instances on it, the operation will fail. */
 export interface OpNodeRemove extends OpCommonParams {
   OP_ID: 'OP_NODE_REMOVE';
   /** A required node name (for single-node LUs). */
@@ -436,7 +436,7 @@ export interface OpNodeRemove extends OpCommonParams {
   node_uuid?: string | null;
 }
 
-/** Add a node to the cluster. @type node_name: C{str} @ivar node_name: The name of the node to add. This can be a short name, but it will be expanded to the FQDN. @type primary_ip: IP address @ivar primary_ip: The primary IP of the node. This will be ignored when the opcode is submitted, but will be filled during the node add (so it will be visible in the job query). @type secondary_ip: IP address @ivar secondary_ip: The secondary IP of the node. This needs to be passed if the cluster has been initialized in 'dual-network' mode, otherwise it must not be given. @type readd: C{bool} @ivar readd: Whether to re-add an existing node to the cluster. If this is not passed, then the operation will abort if the node name is already in the cluster; use this parameter to 'repair' a node that had its configuration broken, or was reinstalled without removal from the cluster. @type group: C{str} @ivar group: The node group to which this node will belong. @type vm_capable: C{bool} @ivar vm_capable: The vm_capable node attribute @type master_capable: C{bool} @ivar master_capable: The master_capable node attribute */
+/** Add a node to the cluster. \@type node_name: `str` \@ivar node_name: The name of the node to add. This can be a short name, but it will be expanded to the FQDN. \@type primary_ip: IP address \@ivar primary_ip: The primary IP of the node. This will be ignored when the opcode is submitted, but will be filled during the node add (so it will be visible in the job query). \@type secondary_ip: IP address \@ivar secondary_ip: The secondary IP of the node. This needs to be passed if the cluster has been initialized in 'dual-network' mode, otherwise it must not be given. \@type readd: `bool` \@ivar readd: Whether to re-add an existing node to the cluster. If this is not passed, then the operation will abort if the node name is already in the cluster; use this parameter to 'repair' a node that had its configuration broken, or was reinstalled without removal from the cluster. \@type group: `str` \@ivar group: The node group to which this node will belong. \@type vm_capable: `bool` \@ivar vm_capable: The vm_capable node attribute \@type master_capable: `bool` \@ivar master_capable: The master_capable node attribute */
 export interface OpNodeAdd extends OpCommonParams {
   OP_ID: 'OP_NODE_ADD';
   /** A required node name (for single-node LUs). */
@@ -603,7 +603,7 @@ export interface OpNodeEvacuate extends OpCommonParams {
   ignore_soft_errors?: boolean | null;
 }
 
-/** Create an instance. @ivar instance_name: Instance name @ivar mode: Instance creation mode (one of L{constants.INSTANCE_CREATE_MODES}) @ivar source_handshake: Signed handshake from source (remote import only) @ivar source_x509_ca: Source X509 CA in PEM format (remote import only) @ivar source_instance_name: Previous name of instance (remote import only) @ivar source_shutdown_timeout: Shutdown timeout used for source instance (remote import only) */
+/** Create an instance. \@ivar instance_name: Instance name \@ivar mode: Instance creation mode (one of `constants.INSTANCE_CREATE_MODES`) \@ivar source_handshake: Signed handshake from source (remote import only) \@ivar source_x509_ca: Source X509 CA in PEM format (remote import only) \@ivar source_instance_name: Previous name of instance (remote import only) \@ivar source_shutdown_timeout: Shutdown timeout used for source instance (remote import only) */
 export interface OpInstanceCreate extends OpCommonParams {
   OP_ID: 'OP_INSTANCE_CREATE';
   /** A required instance name (for single-instance LUs). */
@@ -857,7 +857,7 @@ export interface OpInstanceFailover extends OpCommonParams {
   iallocator?: string | null;
 }
 
-/** Migrate an instance. This migrates (without shutting down an instance) to its secondary node. @ivar instance_name: the name of the instance @ivar mode: the migration mode (live, non-live or None for auto) */
+/** Migrate an instance. This migrates (without shutting down an instance) to its secondary node. \@ivar instance_name: the name of the instance \@ivar mode: the migration mode (live, non-live or None for auto) */
 export interface OpInstanceMigrate extends OpCommonParams {
   OP_ID: 'OP_INSTANCE_MIGRATE';
   /** A required instance name (for single-instance LUs). */
@@ -886,7 +886,7 @@ export interface OpInstanceMigrate extends OpCommonParams {
   ignore_hvversions?: boolean | null;
 }
 
-/** Move an instance. This move (with shutting down an instance and data copying) to an arbitrary node. @ivar instance_name: the name of the instance @ivar target_node: the destination node */
+/** Move an instance. This move (with shutting down an instance and data copying) to an arbitrary node. \@ivar instance_name: the name of the instance \@ivar target_node: the destination node */
 export interface OpInstanceMove extends OpCommonParams {
   OP_ID: 'OP_INSTANCE_MOVE';
   /** A required instance name (for single-instance LUs). */
@@ -1165,7 +1165,7 @@ export interface OpExtStorageDiagnose extends OpCommonParams {
   names?: string[] | null;
 }
 
-/** Prepares an instance export. @ivar instance_name: Instance name @ivar mode: Export mode (one of L{constants.EXPORT_MODES}) */
+/** Prepares an instance export. \@ivar instance_name: Instance name \@ivar mode: Export mode (one of `constants.EXPORT_MODES`) */
 export interface OpBackupPrepare extends OpCommonParams {
   OP_ID: 'OP_BACKUP_PREPARE';
   /** A required instance name (for single-instance LUs). */
@@ -1176,7 +1176,7 @@ export interface OpBackupPrepare extends OpCommonParams {
   mode: ExportMode;
 }
 
-/** Export an instance. For local exports, the export destination is the node name. For remote exports, the export destination is a list of tuples, each consisting of hostname/IP address, port, magic, HMAC and HMAC salt. The HMAC is calculated using the cluster domain secret over the value "${index}:${hostname}:${port}". The destination X509 CA must be a signed certificate. @ivar mode: Export mode (one of L{constants.EXPORT_MODES}) @ivar target_node: Export destination @ivar x509_key_name: X509 key to use (remote export only) @ivar destination_x509_ca: Destination X509 CA in PEM format (remote export only) */
+/** Export an instance. For local exports, the export destination is the node name. For remote exports, the export destination is a list of tuples, each consisting of hostname/IP address, port, magic, HMAC and HMAC salt. The HMAC is calculated using the cluster domain secret over the value "${index}:${hostname}:${port}". The destination X509 CA must be a signed certificate. \@ivar mode: Export mode (one of `constants.EXPORT_MODES`) \@ivar target_node: Export destination \@ivar x509_key_name: X509 key to use (remote export only) \@ivar destination_x509_ca: Destination X509 CA in PEM format (remote export only) */
 export interface OpBackupExport extends OpCommonParams {
   OP_ID: 'OP_BACKUP_EXPORT';
   /** A required instance name (for single-instance LUs). */
