@@ -37,7 +37,8 @@ function clusterInfo(): ClusterData['info'] {
     std: { ...ISPEC_STD },
     'vcpu-ratio': 4.0,
     'spindle-ratio': 32.0,
-    'disk-templates': ['drbd', 'plain', 'diskless', 'file', 'sharedfile', 'blockdev', 'rbd', 'ext'],
+    // Only enabled templates (enabled_disk_templates below), as LUClusterSetParams requires.
+    'disk-templates': ['drbd', 'plain', 'diskless'],
   };
   return {
     software_version: '3.0.2',

@@ -5,22 +5,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { OpPrereqError } from '../../errors.js';
-import type { ClusterData, InstanceData, NodeData } from '../cluster.js';
-import { ECODE, expandName, findInstance, findNode } from './common.js';
-import type { OpContext, OpExecutors } from './context.js';
-import { checkNodeNotDrained, checkNodeOnline, filledHv, prereq, reaccount } from './instance-model.js';
+import type { InstanceData } from '../cluster.js';
+import { ECODE, expandName, findInstance, findNode, prereq } from './common.js';
+import type { OpContext, OpExecutors, OpInput } from './context.js';
+import { checkNodeNotDrained, checkNodeOnline, filledHv, nodeNamed, reaccount } from './instance-model.js';
 import { warn } from './lu-support.js';
-
-type Op = Readonly<Record<string, unknown>>;
 
 /** constants.RIE_VERSION: the remote import/export protocol version. */
 const RIE_VERSION = 0;
-
-function nodeOf(cluster: ClusterData, name: string): NodeData {
-  const node = cluster.nodes.find((n) => n.name === name);
-  if (!node) throw new Error(`demo cluster: no node ${name}`);
-  return node;
-}
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
@@ -30,9 +22,9 @@ const hex = (bytes: number) => randomBytes(bytes).toString('hex');
  * [name, hmac, salt], x509_ca: pem}`. The demo's HMACs and certificate are made up.
  * @throws OpPrereqError "Instance 'x' not known" (unknown_entity), "Can't use offline node: n" (wrong_state).
  */
-function backupPrepare(op: Op, ctx: OpContext): unknown {
+function backupPrepare(op: OpInput, ctx: OpContext): unknown {
   const inst = findInstance(ctx, op['instance_name']);
-  checkNodeOnline(nodeOf(ctx.cluster, inst.primaryNode));
+  checkNodeOnline(nodeNamed(ctx.cluster, inst.primaryNode));
   if (ctx.dryRun || op['mode'] !== 'remote') return null;
   ctx.log(`Generating X509 certificate on ${inst.primaryNode}`);
   const salt = hex(4);
@@ -46,7 +38,7 @@ function backupPrepare(op: Op, ctx: OpContext): unknown {
 }
 
 /** LUBackupExport.CheckArguments: the remote export's key and CA, zeroing's preconditions. */
-function checkExportArguments(op: Op): void {
+function checkExportArguments(op: OpInput): void {
   if (op['mode'] === 'remote') {
     if (!op['x509_key_name']) throw new OpPrereqError('Missing X509 key name for encryption', ECODE.inval);
     if (!op['destination_x509_ca']) throw new OpPrereqError('Missing destination X509 CA', ECODE.inval);
@@ -56,7 +48,7 @@ function checkExportArguments(op: Op): void {
 }
 
 /** LUBackupExport.CheckPrereq's zeroing checks. */
-function checkZeroing(op: Op, ctx: OpContext, inst: InstanceData): void {
+function checkZeroing(op: OpInput, ctx: OpContext, inst: InstanceData): void {
   if (op['zero_free_space'] === true) {
     const hv = filledHv(ctx.cluster, inst);
     if (inst.hypervisor === 'kvm' && hv['user_shutdown'] !== true) {
@@ -75,7 +67,7 @@ function checkZeroing(op: Op, ctx: OpContext, inst: InstanceData): void {
 }
 
 /** LUBackupExport's remote-mode checks of the destination data (the demo does not check HMACs). */
-function checkRemoteTarget(op: Op, inst: InstanceData): void {
+function checkRemoteTarget(op: OpInput, inst: InstanceData): void {
   const target = Array.isArray(op['target_node']) ? (op['target_node'] as unknown[]) : [];
   if (target.length !== inst.disks.length) {
     throw new OpPrereqError(
@@ -111,12 +103,12 @@ function checkCompression(ctx: OpContext, tool: unknown): void {
  * @throws OpPrereqError as the LU: unknown instance or node, offline primary or target,
  *   drained target, removing a running instance without shutdown, bad remote data, zeroing.
  */
-function backupExport(op: Op, ctx: OpContext): unknown {
+function backupExport(op: OpInput, ctx: OpContext): unknown {
   checkExportArguments(op);
   const inst = findInstance(ctx, op['instance_name']);
   const local = op['mode'] !== 'remote';
   const dst = local ? findNode(ctx, op['target_node']) : null;
-  checkNodeOnline(nodeOf(ctx.cluster, inst.primaryNode));
+  checkNodeOnline(nodeNamed(ctx.cluster, inst.primaryNode));
   if (op['remove_instance'] === true && inst.adminState === 'up' && op['shutdown'] !== true) {
     throw new OpPrereqError('Can not remove instance without shutting it down before', ECODE.state);
   }
@@ -166,7 +158,7 @@ function backupExport(op: Op, ctx: OpContext): unknown {
  * node. An unknown instance name is taken as the export's (FQDN) name; when nothing is
  * found that way the LU only says so in the log. Answers null.
  */
-function backupRemove(op: Op, ctx: OpContext): unknown {
+function backupRemove(op: OpInput, ctx: OpContext): unknown {
   if (ctx.dryRun) return null;
   const given = String(op['instance_name']);
   const inst = expandName(ctx.cluster.instances, given);

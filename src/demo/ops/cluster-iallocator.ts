@@ -8,12 +8,11 @@
 import { OpExecError, OpPrereqError } from '../../errors.js';
 import type { ClusterData, InstanceData } from '../cluster.js';
 import { niceCompare } from '../fields.js';
-import { ECODE, expandName, findInstance } from './common.js';
-import type { OpContext } from './context.js';
-import { DRBD_META_MIB, filledBe, instanceNodes } from './instance-model.js';
+import { DRBD_META_MIB, ECODE, expandName, findInstance, asList } from './common.js';
+import type { OpContext, OpInput } from './context.js';
+import { filledBe, instanceNodes } from './instance-model.js';
 import { nodeNdParams } from './lu-support.js';
 
-type Op = Readonly<Record<string, unknown>>;
 type Dict = Record<string, unknown>;
 
 /** constants.IALLOCATOR_VERSION. */
@@ -131,8 +130,6 @@ function clusterData(cluster: ClusterData): Dict {
   };
 }
 
-const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-
 /** iallocator.py IARequestBase.Validate for the allocation request's typed parameters. */
 function requireParam(name: string, value: unknown, ok: boolean): void {
   if (ok) return;
@@ -146,7 +143,7 @@ function requireParam(name: string, value: unknown, ok: boolean): void {
   );
 }
 
-function allocRequest(op: Op, cluster: ClusterData, name: string): Dict {
+function allocRequest(op: OpInput, cluster: ClusterData, name: string): Dict {
   const isInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
   requireParam('memory', op['memory'], isInt(op['memory']));
   requireParam('disk_template', op['disk_template'], typeof op['disk_template'] === 'string');
@@ -154,12 +151,12 @@ function allocRequest(op: Op, cluster: ClusterData, name: string): Dict {
   requireParam('nics', op['nics'], Array.isArray(op['nics']));
   requireParam('vcpus', op['vcpus'], typeof op['vcpus'] === 'number');
   const template = String(op['disk_template']);
-  const disks = list(op['disks']).map((d) => ({ ...(d as Dict), dev_type: template }));
+  const disks = asList(op['disks']).map((d) => ({ ...(d as Dict), dev_type: template }));
   return {
     name,
     disk_template: template,
     group_name: op['group_name'] ?? null,
-    tags: list(op['tags']),
+    tags: asList(op['tags']),
     os: op['os'],
     vcpus: op['vcpus'],
     memory: op['memory'],
@@ -173,7 +170,7 @@ function allocRequest(op: Op, cluster: ClusterData, name: string): Dict {
 }
 
 /** LUTestAllocator.CheckPrereq + IAllocator request building: the request dict. */
-function buildRequest(op: Op, ctx: OpContext): Dict {
+function buildRequest(op: OpInput, ctx: OpContext): Dict {
   const mode = String(op['mode']);
   const name = String(op['name']);
   const c = ctx.cluster;
@@ -202,7 +199,7 @@ function buildRequest(op: Op, ctx: OpContext): Dict {
     return { name: inst.name, disk_space_total: diskSpace(disks), required_nodes: 1, relocate_from: [...inst.secondaryNodes], type: mode };
   }
   if (mode === 'change-group' || mode === 'node-evacuate') {
-    const wanted = list(op['instances']);
+    const wanted = asList(op['instances']);
     if (wanted.length === 0) throw new OpPrereqError('Missing instances', ECODE.inval);
     const instances = wanted.map((n) => findInstance(ctx, n).name);
     if (mode === 'change-group') {
@@ -253,7 +250,7 @@ function runAllocator(cluster: ClusterData, request: Dict): Dict {
   if (type === 'multi-allocate') {
     const done: Array<[string, string[]]> = [];
     const failed: string[] = [];
-    for (const req of list(request['instances']) as Dict[]) {
+    for (const req of asList(request['instances']) as Dict[]) {
       const nodes = place(cluster, req);
       if (nodes) done.push([String(req['name']), nodes]);
       else failed.push(String(req['name']));
@@ -271,7 +268,7 @@ function runAllocator(cluster: ClusterData, request: Dict): Dict {
   return {
     success: false,
     info: 'Request failed: the demo allocator does not plan evacuations',
-    result: [[], list(request['instances']).map((n) => [n, 'not planned by the demo allocator']), []],
+    result: [[], asList(request['instances']).map((n) => [n, 'not planned by the demo allocator']), []],
   };
 }
 
@@ -282,7 +279,7 @@ function runAllocator(cluster: ClusterData, request: Dict): Dict {
  *   OpExecError "Failure while running the iallocator script: iallocator module 'x' not
  *   found in the search path".
  */
-export function testAllocator(op: Op, ctx: OpContext): unknown {
+export function testAllocator(op: OpInput, ctx: OpContext): unknown {
   const mode = String(op['mode']);
   if (mode !== 'allocate' && mode !== 'multi-allocate' && mode !== 'relocate' && mode !== 'change-group' && mode !== 'node-evacuate') {
     throw new OpPrereqError(`Invalid test allocator mode '${mode}'`, ECODE.inval);

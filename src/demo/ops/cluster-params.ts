@@ -7,58 +7,40 @@
  */
 import { ConfigurationError, OpExecError, OpPrereqError } from '../../errors.js';
 import type { IPolicy } from '../cluster.js';
-import { ECODE } from './common.js';
-import type { OpContext, OpExecutor } from './context.js';
-import { prereq, upgradeBeParams } from './instance-model.js';
+import { asDict, asList, ECODE, isGiven, prereq } from './common.js';
+import type { OpContext, OpExecutor, OpInput } from './context.js';
+import { LVM_TEMPLATES, upgradeBeParams } from './instance-model.js';
 import {
-  DISK_DT_TYPES,
-  ISPEC_TYPES,
-  ND_TYPES,
-  type VType,
   adjustCandidatePool,
+  BE_TYPES,
   childOp,
   commaJoin,
+  DISK_DT_TYPES,
   forceDictType,
+  ND_TYPES,
+  NIC_TYPES,
   param,
-  pyStr,
   resultWithJobs,
+  updatedIPolicy,
   updatedParams,
   verifyDiskState,
   verifyHvState,
   warn,
 } from './lu-support.js';
 
-type Op = Readonly<Record<string, unknown>>;
 type Dict = Record<string, unknown>;
 
-/** constants.BES_PARAMETER_TYPES. */
-const BE_TYPES: Record<string, VType> = {
-  always_failover: 'bool',
-  auto_balance: 'bool',
-  maxmem: 'size',
-  minmem: 'size',
-  spindle_use: 'int',
-  vcpus: 'int',
-};
-/** constants.NICS_PARAMETER_TYPES. */
-const NIC_TYPES: Record<string, VType> = { link: 'string', mode: 'string', vlan: 'string' };
 const NIC_MODES = ['bridged', 'routed', 'openvswitch'];
-const IPOLICY_KEYS = ['minmax', 'std', 'disk-templates', 'vcpu-ratio', 'spindle-ratio'];
-const LVM_TEMPLATES = ['plain', 'drbd'];
 /** constants.UIDPOOL_UID_MIN / MAX. */
 const UID_MIN = 0;
 const UID_MAX = 4294967295;
 /** The iallocators installed on the fake master (constants.IALLOCATOR_SEARCH_PATH). */
 const IALLOCATORS = ['hail'];
 
-const dict = (v: unknown): Dict => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Dict) : {});
-const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const given = (op: Op, key: string): boolean => op[key] !== undefined && op[key] !== null;
-
 /** uidpool.CheckUidPool. */
 function checkUidPool(pool: unknown): void {
-  for (const range of list(pool)) {
-    const [lower, higher] = list(range) as number[];
+  for (const range of asList(pool)) {
+    const [lower, higher] = asList(range) as number[];
     if (lower === undefined || higher === undefined) continue;
     if (lower > higher) {
       throw new OpPrereqError(
@@ -75,7 +57,7 @@ function checkUidPool(pool: unknown): void {
   }
 }
 
-const uidRanges = (v: unknown): Array<[number, number]> => list(v).map((r) => [Number(list(r)[0]), Number(list(r)[1])]);
+const uidRanges = (v: unknown): Array<[number, number]> => asList(v).map((r) => [Number(asList(r)[0]), Number(asList(r)[1])]);
 
 /** uidpool.AddToUidPool / RemoveFromUidPool. */
 function addUids(pool: Array<[number, number]>, add: Array<[number, number]>): void {
@@ -92,12 +74,12 @@ function removeUids(pool: Array<[number, number]>, remove: Array<[number, number
 
 /** utils.VerifyDictOptions over the cluster's disk parameter defaults, as the LU wraps it. */
 function checkDiskParams(ctx: OpContext, diskparams: Dict): void {
-  const defaults = dict(ctx.cluster.info['diskparams']);
+  const defaults = asDict(ctx.cluster.info['diskparams']);
   const invalid: string[] = [];
   for (const [template, params] of Object.entries(diskparams)) {
     forceDictType(params, DISK_DT_TYPES);
-    const known = dict(defaults[template]);
-    for (const k of Object.keys(dict(params))) if (!(k in known)) invalid.push(`${template}/${k}`);
+    const known = asDict(defaults[template]);
+    for (const k of Object.keys(asDict(params))) if (!(k in known)) invalid.push(`${template}/${k}`);
   }
   if (invalid.length > 0) {
     throw new OpPrereqError(
@@ -105,36 +87,6 @@ function checkDiskParams(ctx: OpContext, diskparams: Dict): void {
       ECODE.inval,
     );
   }
-}
-
-/** cmdlib/common.py GetUpdatedIPolicy for the cluster policy (nothing may be unset). */
-function updatedIPolicy(old: IPolicy, update: Dict): IPolicy {
-  const out = structuredClone(old) as unknown as Dict;
-  for (const [key, value] of Object.entries(update)) {
-    if (!IPOLICY_KEYS.includes(key)) throw new OpPrereqError(`Invalid key in new ipolicy: ${key}`, ECODE.inval);
-    const empty =
-      !value || value === 'default' || (Array.isArray(value) && (value.length === 0 || (value.length === 1 && value[0] === 'default')));
-    if (empty) throw new OpPrereqError(`Can't unset ipolicy attribute '${key}' on the cluster'`, ECODE.inval);
-    if (key === 'vcpu-ratio' || key === 'spindle-ratio') {
-      const f = Number(value);
-      if (typeof value === 'boolean' || Number.isNaN(f)) {
-        throw new OpPrereqError(
-          `Invalid value for attribute '${key}': '${pyStr(value)}', error: could not convert string to float: ${pyStr(value)}`,
-          ECODE.inval,
-        );
-      }
-      out[key] = f;
-    } else if (key === 'minmax') {
-      const mm = structuredClone(list(value));
-      for (const pair of mm) for (const spec of Object.values(dict(pair))) forceDictType(spec, ISPEC_TYPES);
-      out[key] = mm;
-    } else if (key === 'std') {
-      out[key] = forceDictType(updatedParams(dict(out[key]), dict(value), false, false), ISPEC_TYPES);
-    } else {
-      out[key] = [...list(value)];
-    }
-  }
-  return out as unknown as IPolicy;
 }
 
 /** common.py CheckIpolicyVsDiskTemplates. */
@@ -188,13 +140,13 @@ function checkNicParams(ctx: OpContext, nicparams: Dict): void {
 }
 
 /** LUClusterSetParams._CheckVgName (the node-side VG size check passes on fake nodes). */
-function checkVgName(ctx: OpContext, op: Op, enabled: readonly string[]): void {
-  const lvm = enabled.some((t) => LVM_TEMPLATES.includes(t));
+function checkVgName(ctx: OpContext, op: OpInput, enabled: readonly string[]): void {
+  const lvm = enabled.some((t) => LVM_TEMPLATES.has(t));
   const vg = op['vg_name'];
   if (vg === '' && lvm) {
     throw new OpPrereqError('Cannot unset volume group if lvm-based disk templates are or get enabled.', ECODE.inval);
   }
-  if (!given(op, 'vg_name') && !ctx.cluster.info['volume_group_name'] && lvm) {
+  if (!isGiven(op, 'vg_name') && !ctx.cluster.info['volume_group_name'] && lvm) {
     throw new OpPrereqError('Please specify a volume group when enabling lvm-based disk-templates.', ECODE.inval);
   }
   if (vg === '' && ctx.cluster.instances.some((i) => i.diskTemplate === 'plain')) {
@@ -203,24 +155,24 @@ function checkVgName(ctx: OpContext, op: Op, enabled: readonly string[]): void {
 }
 
 /** LUClusterSetParams._CheckDrbdHelper (the helper exists on every fake node). */
-function checkDrbdHelper(ctx: OpContext, op: Op, enabled: readonly string[], newlyEnabled: readonly string[]): void {
+function checkDrbdHelper(ctx: OpContext, op: OpInput, enabled: readonly string[], newlyEnabled: readonly string[]): void {
   if (op['drbd_helper'] === '') {
     if (enabled.includes('drbd')) throw new OpPrereqError('Cannot disable drbd helper while DRBD is enabled.', ECODE.state);
     if (ctx.cluster.instances.some((i) => i.diskTemplate === 'drbd')) {
       throw new OpPrereqError('Cannot disable drbd helper while drbd-based instances exist', ECODE.inval);
     }
-  } else if (!given(op, 'drbd_helper') && newlyEnabled.includes('drbd') && !ctx.cluster.info['drbd_usermode_helper']) {
+  } else if (!isGiven(op, 'drbd_helper') && newlyEnabled.includes('drbd') && !ctx.cluster.info['drbd_usermode_helper']) {
     throw new OpPrereqError('Cannot enable DRBD without a DRBD usermode helper set.', ECODE.state);
   }
 }
 
 /** The checks of CheckArguments, in the LU's order. */
-function checkArguments(op: Op): void {
-  for (const key of ['uid_pool', 'add_uids', 'remove_uids']) if (list(op[key]).length > 0) checkUidPool(op[key]);
+function checkArguments(op: OpInput): void {
+  for (const key of ['uid_pool', 'add_uids', 'remove_uids']) if (asList(op[key]).length > 0) checkUidPool(op[key]);
   if (op['mac_prefix'] && !/^[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}$/.test(String(op['mac_prefix']))) {
     throw new OpPrereqError(`Invalid MAC address prefix '${String(op['mac_prefix'])}'`, ECODE.inval);
   }
-  if (given(op, 'master_netmask') && !(Number(op['master_netmask']) >= 0 && Number(op['master_netmask']) <= 32)) {
+  if (isGiven(op, 'master_netmask') && !(Number(op['master_netmask']) >= 0 && Number(op['master_netmask']) <= 32)) {
     throw new OpPrereqError(`CIDR netmask (${String(op['master_netmask'])}) not valid`, ECODE.inval);
   }
   const image = op['install_image'];
@@ -246,8 +198,8 @@ function checkCompressionTools(tools: readonly string[]): void {
 
 /** The `(add|remove, os)` modifications of hidden_os / blacklisted_os. */
 function modifyOsList(ctx: OpContext, target: string[], mods: unknown, desc: string): void {
-  for (const mod of list(mods)) {
-    const [action, os] = list(mod) as [string, string];
+  for (const mod of asList(mods)) {
+    const [action, os] = asList(mod) as [string, string];
     if (action === 'add') {
       if (target.includes(os)) ctx.log(`OS ${os} already in ${desc} OS list, ignoring`);
       else target.push(os);
@@ -263,7 +215,7 @@ function modifyOsList(ctx: OpContext, target: string[], mods: unknown, desc: str
  * The instance communication network change (_ModifyInstanceCommunicationNetwork): the
  * OP_NETWORK_ADD / OP_NETWORK_CONNECT jobs that make it exist and reach every group.
  */
-function communicationNetwork(op: Op, ctx: OpContext, name: string): unknown {
+function communicationNetwork(op: OpInput, ctx: OpContext, name: string): unknown {
   const info = ctx.cluster.info;
   if (name === info['instance_communication_network']) {
     ctx.log(`Instance communication network already is '${name}', nothing to do.`);
@@ -317,61 +269,59 @@ function communicationNetwork(op: Op, ctx: OpContext, name: string): unknown {
 export const CLUSTER_SET_PARAMS: OpExecutor = (op, ctx) => {
   const info = ctx.cluster.info;
   checkArguments(op);
-  if (given(op, 'diskparams')) checkDiskParams(ctx, dict(op['diskparams']));
+  if (isGiven(op, 'diskparams')) checkDiskParams(ctx, asDict(op['diskparams']));
 
-  const old = list(info['enabled_disk_templates']).map(String);
-  const wantedTemplates = list(op['enabled_disk_templates']).map(String);
+  const old = asList(info['enabled_disk_templates']).map(String);
+  const wantedTemplates = asList(op['enabled_disk_templates']).map(String);
   const enabled = wantedTemplates.length > 0 ? wantedTemplates : old;
   const newlyEnabled = wantedTemplates.filter((t) => !old.includes(t));
   const disabled = wantedTemplates.length > 0 ? old.filter((t) => !wantedTemplates.includes(t)) : [];
   checkDisabledTemplates(ctx, disabled);
   checkVgName(ctx, op, enabled);
   checkDrbdHelper(ctx, op, enabled, newlyEnabled);
-  if (given(op, 'diskparams') && 'drbd' in dict(op['diskparams'])) {
+  if (isGiven(op, 'diskparams') && 'drbd' in asDict(op['diskparams'])) {
     warn(ctx, 'Changing DRBD parameters only affects devices created in the future, not existing ones');
     warn(ctx, 'You need to shutdown and start (not reboot!) existing instances to adopt the changes');
     warn(ctx, 'Alternatively you can swap the secondary node by running `gnt-instance replace-disks --new-secondary $instance`');
   }
-  const beparams = dict(op['beparams']);
+  const beparams = asDict(op['beparams']);
   const newBe = Object.keys(beparams).length > 0 ? forceDictType(upgradeBeParams(beparams), BE_TYPES) : null;
-  const ndparams = dict(op['ndparams']);
+  const ndparams = asDict(op['ndparams']);
   const newNd = Object.keys(ndparams).length > 0 ? forceDictType(structuredClone(ndparams), ND_TYPES) : null;
   if (op['hv_state']) verifyHvState(op['hv_state']);
   if (op['disk_state']) verifyDiskState(op['disk_state']);
-  const ipolicyUpdate = dict(op['ipolicy']);
-  const newIPolicy = Object.keys(ipolicyUpdate).length > 0 ? updatedIPolicy(info.ipolicy, ipolicyUpdate) : null;
-  // Ganeti checks the policy's templates on every call; the demo only when either side
-  // changes, since the built-in sample allows templates it does not enable.
-  if (newIPolicy || wantedTemplates.length > 0) checkIPolicyTemplates(newIPolicy ?? info.ipolicy, enabled);
-  const nicUpdate = dict(op['nicparams']);
+  const ipolicyUpdate = asDict(op['ipolicy']);
+  const newIPolicy = Object.keys(ipolicyUpdate).length > 0 ? updatedIPolicy(info.ipolicy, ipolicyUpdate, false) : null;
+  checkIPolicyTemplates(newIPolicy ?? info.ipolicy, enabled);
+  const nicUpdate = asDict(op['nicparams']);
   let newNic: Dict | null = null;
   if (Object.keys(nicUpdate).length > 0) {
     forceDictType(nicUpdate, NIC_TYPES);
-    newNic = { ...dict(dict(info['nicparams'])['default']), ...nicUpdate };
+    newNic = { ...asDict(asDict(info['nicparams'])['default']), ...nicUpdate };
     checkNicParams(ctx, newNic);
   }
   const iallocator = op['default_iallocator'];
   if (typeof iallocator === 'string' && iallocator !== '' && !IALLOCATORS.includes(iallocator)) {
     throw new OpPrereqError(`Invalid default iallocator script '${iallocator}' specified`, ECODE.inval);
   }
-  const tools = list(op['compression_tools']).map(String);
+  const tools = asList(op['compression_tools']).map(String);
   if (tools.length > 0) checkCompressionTools(tools);
   if (ctx.dryRun) return null;
 
   // Exec, in the LU's order.
   if (wantedTemplates.length > 0) info['enabled_disk_templates'] = [...wantedTemplates];
-  if (given(op, 'vg_name')) {
+  if (isGiven(op, 'vg_name')) {
     const vg = op['vg_name'] === '' ? null : op['vg_name'];
     if (vg === info['volume_group_name']) ctx.log('Cluster LVM configuration already in desired state, not changing');
     else info['volume_group_name'] = vg;
   }
   for (const key of ['file_storage_dir', 'shared_file_storage_dir'] as const) {
-    if (!given(op, key)) continue;
+    if (!isGiven(op, key)) continue;
     const label = key === 'file_storage_dir' ? 'Global file storage dir' : 'Global shared file storage dir';
     if (info[key] === op[key]) ctx.log(`${label} already set to value '${String(info[key])}'`);
     else info[key] = op[key];
   }
-  if (given(op, 'drbd_helper')) {
+  if (isGiven(op, 'drbd_helper')) {
     if (!enabled.includes('drbd')) ctx.log('Note that you specified a drbd user helper, but did not enable the drbd disk template.');
     const helper = op['drbd_helper'] === '' ? null : op['drbd_helper'];
     if (helper === info['drbd_usermode_helper']) ctx.log('Cluster DRBD helper already in desired state, not changing');
@@ -381,62 +331,62 @@ export const CLUSTER_SET_PARAMS: OpExecutor = (op, ctx) => {
     ['enabled_data_collectors', 'active'],
     ['data_collector_interval', 'interval'],
   ] as const) {
-    const current = dict(info[key]);
-    for (const [name, v] of Object.entries(dict(op[key]))) {
+    const current = asDict(info[key]);
+    for (const [name, v] of Object.entries(asDict(op[key]))) {
       // A collector Ganeti does not know is a KeyError in the LU's Exec.
       if (!(name in current)) throw new OpExecError(`'${name}'`);
       current[name] = state === 'interval' ? Math.trunc(Number(v)) : v;
     }
   }
-  const hvparams = dict(info['hvparams']);
-  for (const [hv, params] of Object.entries(dict(op['hvparams']))) hvparams[hv] = { ...dict(hvparams[hv]), ...dict(params) };
-  if (given(op, 'enabled_hypervisors')) {
-    const hvs = list(op['enabled_hypervisors']).map(String);
+  const hvparams = asDict(info['hvparams']);
+  for (const [hv, params] of Object.entries(asDict(op['hvparams']))) hvparams[hv] = { ...asDict(hvparams[hv]), ...asDict(params) };
+  if (isGiven(op, 'enabled_hypervisors')) {
+    const hvs = asList(op['enabled_hypervisors']).map(String);
     info['enabled_hypervisors'] = hvs;
     info['default_hypervisor'] = hvs[0] ?? info['default_hypervisor'];
     // QueryClusterInfo shows the parameters of enabled hypervisors only.
     info['hvparams'] = Object.fromEntries(hvs.map((hv) => [hv, hvparams[hv] ?? {}]));
   }
-  if (given(op, 'os_hvp')) {
-    const osHvp = dict(info['os_hvp']);
-    for (const [os, hvs] of Object.entries(dict(op['os_hvp']))) {
-      const cur = dict(osHvp[os]);
-      for (const [hv, params] of Object.entries(dict(hvs))) {
+  if (isGiven(op, 'os_hvp')) {
+    const osHvp = asDict(info['os_hvp']);
+    for (const [os, hvs] of Object.entries(asDict(op['os_hvp']))) {
+      const cur = asDict(osHvp[os]);
+      for (const [hv, params] of Object.entries(asDict(hvs))) {
         if (params === null) delete cur[hv];
-        else cur[hv] = { ...dict(cur[hv]), ...dict(params) };
+        else cur[hv] = { ...asDict(cur[hv]), ...asDict(params) };
       }
       if (Object.keys(cur).length === 0) delete osHvp[os];
       else osHvp[os] = cur;
     }
     info['os_hvp'] = osHvp;
   }
-  if (newBe) info['beparams'] = { ...dict(info['beparams']), default: { ...dict(dict(info['beparams'])['default']), ...newBe } };
-  if (newNic) info['nicparams'] = { ...dict(info['nicparams']), default: newNic };
+  if (newBe) info['beparams'] = { ...asDict(info['beparams']), default: { ...asDict(asDict(info['beparams'])['default']), ...newBe } };
+  if (newNic) info['nicparams'] = { ...asDict(info['nicparams']), default: newNic };
   if (newIPolicy) info.ipolicy = newIPolicy;
-  if (given(op, 'osparams')) {
-    const osp = dict(info['osparams']);
-    for (const [os, params] of Object.entries(dict(op['osparams']))) {
-      const merged = updatedParams(dict(osp[os]), dict(params), true, true);
+  if (isGiven(op, 'osparams')) {
+    const osp = asDict(info['osparams']);
+    for (const [os, params] of Object.entries(asDict(op['osparams']))) {
+      const merged = updatedParams(asDict(osp[os]), asDict(params), true, true);
       if (Object.keys(merged).length === 0) delete osp[os];
       else osp[os] = merged;
     }
     info['osparams'] = osp;
   }
-  if (newNd) info['ndparams'] = { ...dict(info['ndparams']), ...newNd };
-  if (given(op, 'diskparams')) {
-    const dp = dict(info['diskparams']);
-    for (const [t, params] of Object.entries(dict(op['diskparams']))) dp[t] = { ...dict(dp[t]), ...dict(params) };
+  if (newNd) info['ndparams'] = { ...asDict(info['ndparams']), ...newNd };
+  if (isGiven(op, 'diskparams')) {
+    const dp = asDict(info['diskparams']);
+    for (const [t, params] of Object.entries(asDict(op['diskparams']))) dp[t] = { ...asDict(dp[t]), ...asDict(params) };
   }
   const simple = ['max_running_jobs', 'max_tracked_jobs', 'maintain_node_health', 'prealloc_wipe_disks'];
-  if (given(op, 'candidate_pool_size')) {
+  if (isGiven(op, 'candidate_pool_size')) {
     info['candidate_pool_size'] = op['candidate_pool_size'];
     adjustCandidatePool(ctx, []);
   }
-  for (const key of simple) if (given(op, key)) info[key] = op[key];
+  for (const key of simple) if (isGiven(op, key)) info[key] = op[key];
   const pool = uidRanges(info['uid_pool']);
-  if (given(op, 'add_uids')) addUids(pool, uidRanges(op['add_uids']));
-  if (given(op, 'remove_uids')) removeUids(pool, uidRanges(op['remove_uids']));
-  info['uid_pool'] = given(op, 'uid_pool') ? uidRanges(op['uid_pool']) : pool;
+  if (isGiven(op, 'add_uids')) addUids(pool, uidRanges(op['add_uids']));
+  if (isGiven(op, 'remove_uids')) removeUids(pool, uidRanges(op['remove_uids']));
+  info['uid_pool'] = isGiven(op, 'uid_pool') ? uidRanges(op['uid_pool']) : pool;
   for (const key of [
     'default_iallocator',
     'default_iallocator_params',
@@ -444,14 +394,14 @@ export const CLUSTER_SET_PARAMS: OpExecutor = (op, ctx) => {
     'use_external_mip_script',
     'enabled_user_shutdown',
   ]) {
-    if (given(op, key)) info[key] = structuredClone(op[key]);
+    if (isGiven(op, key)) info[key] = structuredClone(op[key]);
   }
   for (const [key, desc] of [
     ['hidden_os', 'hidden'],
     ['blacklisted_os', 'blacklisted'],
   ] as const) {
-    if (!given(op, key)) continue;
-    const osList = list(info[key]).map(String);
+    if (!isGiven(op, key)) continue;
+    const osList = asList(info[key]).map(String);
     modifyOsList(ctx, osList, op[key], desc);
     info[key] = osList;
   }
@@ -466,7 +416,7 @@ export const CLUSTER_SET_PARAMS: OpExecutor = (op, ctx) => {
     info['master_netmask'] = op['master_netmask'];
   }
   if (op['install_image']) info['install_image'] = op['install_image'];
-  if (given(op, 'zeroing_image')) {
+  if (isGiven(op, 'zeroing_image')) {
     const z = String(op['zeroing_image']);
     if (z !== '' && !z.startsWith('/') && !/^[a-z][a-z0-9+.-]*:\/\//i.test(z))
       throw prereq('Zeroing image must be an absolute path or a URL');

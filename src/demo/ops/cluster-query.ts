@@ -12,10 +12,8 @@ import { buildContext, type FieldSpec, field, niceCompare, ok, type QueryContext
 import { checkFilterFields, evaluateFilter, type Filter, parseFilter, requestedNames } from '../qlang.js';
 import { toClassic } from '../query.js';
 import { ECODE } from './common.js';
-import type { OpContext, OpExecutors } from './context.js';
+import type { OpContext, OpExecutors, OpInput } from './context.js';
 import { pyRepr } from './lu-support.js';
-
-type Op = Readonly<Record<string, unknown>>;
 
 // ---- the OS and ExtStorage catalogue of the fake nodes -------------------------------------
 
@@ -299,7 +297,7 @@ function osDiagnoseFilter(fields: readonly string[], names: readonly string[]): 
 }
 
 /** OP_QUERY (LUQuery): `{fields, data}`; locking is refused for the cluster. */
-function opQuery(op: Op, ctx: OpContext): unknown {
+function opQuery(op: OpInput, ctx: OpContext): unknown {
   const what = resource(op['what']);
   if (what === 'cluster' && op['use_locking'] === true) {
     throw new OpPrereqError('Can not use locking for cluster queries', ECODE.inval);
@@ -310,7 +308,7 @@ function opQuery(op: Op, ctx: OpContext): unknown {
 }
 
 /** OP_QUERY_FIELDS (LUQueryFields). */
-function opQueryFields(op: Op, ctx: OpContext): unknown {
+function opQueryFields(op: OpInput, ctx: OpContext): unknown {
   const what = resource(op['what']);
   if (ctx.dryRun) return null;
   const table = what === 'cluster' ? CLUSTER_TABLE : what === 'os' ? OS_TABLE : EXT_TABLE;
@@ -318,7 +316,7 @@ function opQueryFields(op: Op, ctx: OpContext): unknown {
 }
 
 /** OP_OS_DIAGNOSE (LUOsDiagnose): rows of the requested fields, as gnt-os and RAPI read them. */
-function osDiagnose(op: Op, ctx: OpContext): unknown {
+function osDiagnose(op: OpInput, ctx: OpContext): unknown {
   const fields = strings(op['output_fields']);
   const flt = osDiagnoseFilter(fields, strings(op['names']));
   const rows = toClassic(queryResource('os', fields, flt, ctx));
@@ -326,14 +324,14 @@ function osDiagnose(op: Op, ctx: OpContext): unknown {
 }
 
 /** OP_EXT_STORAGE_DIAGNOSE (LUExtStorageDiagnose). */
-function extStorageDiagnose(op: Op, ctx: OpContext): unknown {
+function extStorageDiagnose(op: OpInput, ctx: OpContext): unknown {
   const fields = strings(op['output_fields']);
   const rows = toClassic(queryResource('extstorage', fields, simpleFilter('name', strings(op['names'])), ctx));
   return ctx.dryRun ? null : rows;
 }
 
 /** OP_CLUSTER_CONFIG_QUERY (LUClusterConfigQuery): the values of `output_fields`, one row. */
-function configQuery(op: Op, ctx: OpContext): unknown {
+function configQuery(op: OpInput, ctx: OpContext): unknown {
   const [row] = toClassic(queryResource('cluster', strings(op['output_fields']), null, ctx));
   return ctx.dryRun ? null : (row ?? []);
 }

@@ -5,11 +5,8 @@
  */
 import { compareCodePoints } from '../../protocols/luxi/opcodes/named-types.js';
 import { OpExecError, OpPrereqError, TagError } from '../../errors.js';
-import { ECODE, findGroup, findInstance, findNetwork, findNode, touch } from './common.js';
-import type { OpContext, OpExecutors } from './context.js';
-import { prereqNoCode } from './lu-support.js';
-
-type Op = Readonly<Record<string, unknown>>;
+import { byUuid, ECODE, findGroup, findInstance, findNetwork, findNode, touch } from './common.js';
+import type { OpContext, OpExecutors, OpInput } from './context.js';
 
 /** constants.MAX_TAG_LEN. */
 export const MAX_TAG_LEN = 128;
@@ -53,7 +50,7 @@ const noneHasNo = (attr: string) => new OpExecError(`'NoneType' object has no at
  *   exists. Target group must be specified explicitly." for a group of no name.
  * @throws OpExecError for a node or instance of no name (ExpandNames calls `.upper()` on None).
  */
-function findTarget(op: Op, ctx: OpContext): Target | null {
+function findTarget(op: OpInput, ctx: OpContext): Target | null {
   const name = op['name'] ?? null;
   const obj = (o: { tags: string[]; mtime: number; serialNo: number }): Target => ({ tags: o.tags, update: (c) => touch(o, c) });
   switch (op['kind']) {
@@ -72,15 +69,8 @@ function findTarget(op: Op, ctx: OpContext): Target | null {
     case 'instance':
       if (name === null) throw noneHasNo('upper');
       return obj(findInstance(ctx, name));
-    case 'nodegroup': {
-      if (name === null) {
-        // ConfigWriter.LookupNodeGroup(None): the only group, if there is just one.
-        const [only, ...more] = ctx.cluster.groups;
-        if (!only || more.length > 0) throw prereqNoCode('More than one node group exists. Target group must be specified explicitly.');
-        return obj(only);
-      }
+    case 'nodegroup':
       return obj(findGroup(ctx, name));
-    }
     case 'network':
       return name === null ? null : obj(findNetwork(ctx, name));
     default:
@@ -88,10 +78,10 @@ function findTarget(op: Op, ctx: OpContext): Target | null {
   }
 }
 
-const tagList = (op: Op): unknown[] => (Array.isArray(op['tags']) ? (op['tags'] as unknown[]) : []);
+const tagList = (op: OpInput): unknown[] => (Array.isArray(op['tags']) ? (op['tags'] as unknown[]) : []);
 
 /** OP_TAGS_GET (LUTagsGet): the object's tags. */
-function tagsGet(op: Op, ctx: OpContext): unknown {
+function tagsGet(op: OpInput, ctx: OpContext): unknown {
   const target = findTarget(op, ctx);
   if (ctx.dryRun) return null;
   if (!target) throw noneHasNo('GetTags');
@@ -103,7 +93,7 @@ function tagsGet(op: Op, ctx: OpContext): unknown {
  * @throws TagError for an invalid tag (CheckPrereq), OpExecError "Error while setting tag:
  *   Too many tags" past MAX_TAGS_PER_OBJ (Exec; nothing is saved).
  */
-function tagsSet(op: Op, ctx: OpContext): unknown {
+function tagsSet(op: OpInput, ctx: OpContext): unknown {
   const target = findTarget(op, ctx);
   const tags = tagList(op);
   for (const tag of tags) validateTag(tag);
@@ -124,7 +114,7 @@ function tagsSet(op: Op, ctx: OpContext): unknown {
  * OP_TAGS_DEL (LUTagsDel): removes the tags.
  * @throws OpPrereqError "Tag(s) 'a', 'b' not found" (unknown_entity, sorted) when any is missing.
  */
-function tagsDel(op: Op, ctx: OpContext): unknown {
+function tagsDel(op: OpInput, ctx: OpContext): unknown {
   const target = findTarget(op, ctx);
   const tags = tagList(op);
   for (const tag of tags) validateTag(tag);
@@ -151,9 +141,6 @@ function compilePattern(pattern: string): RegExp {
   }
 }
 
-const byUuid = <T extends { uuid: string }>(items: readonly T[]): T[] =>
-  [...items].sort((a, b) => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
-
 /**
  * OP_TAGS_SEARCH (LUTagsSearch): `[[path, tag], ...]` for every tag matching `pattern`, over
  * "/cluster", "/instances/x", "/nodes/x", "/nodegroup/x" and "/network/x" in that order
@@ -161,7 +148,7 @@ const byUuid = <T extends { uuid: string }>(items: readonly T[]): T[] =>
  * @throws OpPrereqError "Invalid search pattern 'p': reason" (wrong_input); the reason is
  *   JavaScript's text, not Python's.
  */
-function tagsSearch(op: Op, ctx: OpContext): unknown {
+function tagsSearch(op: OpInput, ctx: OpContext): unknown {
   const pattern = String(op['pattern']);
   let re: RegExp;
   try {

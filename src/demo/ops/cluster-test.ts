@@ -5,11 +5,9 @@
  */
 import { OpCodeUnknown, OpExecError } from '../../errors.js';
 import { testAllocator } from './cluster-iallocator.js';
-import { findNode } from './common.js';
-import type { OpContext, OpExecutors } from './context.js';
-import { info, masterNode, prereqNoCode, pyRepr } from './lu-support.js';
-
-type Op = Readonly<Record<string, unknown>>;
+import { findNode, prereq } from './common.js';
+import type { OpContext, OpExecutors, OpInput } from './context.js';
+import { info, masterNode, pyRepr } from './lu-support.js';
 
 /**
  * OP_TEST_DELAY (LUTestDelay): null. Like the LU's ExpandNames it resolves `on_nodes` to
@@ -18,8 +16,8 @@ type Op = Readonly<Record<string, unknown>>;
  * @throws OpPrereqError "Duration must be greater than zero" (no error code), or
  *   "Node 'x' not known" (unknown_entity).
  */
-function testDelay(op: Op, ctx: OpContext): unknown {
-  if (!(Number(op['duration']) > 0)) throw prereqNoCode('Duration must be greater than zero');
+function testDelay(op: OpInput, ctx: OpContext): unknown {
+  if (!(Number(op['duration']) > 0)) throw prereq('Duration must be greater than zero');
   const names = Array.isArray(op['on_nodes']) ? (op['on_nodes'] as unknown[]) : [];
   const nodes = names.map((n) => findNode(ctx, n));
   const uuids = nodes.map((n) => n.uuid);
@@ -40,9 +38,9 @@ function testDelay(op: Op, ctx: OpContext): unknown {
  * opens none, so, as in Ganeti when no client connects, they fail with "Client didn't
  * connect in time (timed out)" (OpPrereqError for notify_waitlock, else OpExecError).
  */
-function testJqueue(op: Op, ctx: OpContext): unknown {
+function testJqueue(op: OpInput, ctx: OpContext): unknown {
   const noClient = "Client didn't connect in time (timed out)";
-  if (op['notify_waitlock'] === true) throw prereqNoCode(noClient);
+  if (op['notify_waitlock'] === true) throw prereq(noClient);
   info(ctx, 'Expanding names');
   if (ctx.dryRun) return null;
   if (op['notify_exec'] === true) throw new OpExecError(noClient);
@@ -65,7 +63,7 @@ function pyTruthy(v: unknown): boolean {
  * prints them ("Secret OS parameters: {'a': 'b'}").
  * @throws OpExecError "Opcode needs secret parameters" for none (or an empty dict).
  */
-function testOsParams(op: Op, ctx: OpContext): unknown {
+function testOsParams(op: OpInput, ctx: OpContext): unknown {
   if (ctx.dryRun) return null;
   const secret = op['osparams_secret'];
   if (!pyTruthy(secret)) throw new OpExecError('Opcode needs secret parameters');

@@ -7,12 +7,10 @@
  * fake nodes never fail RPCs, certificates or file checks.
  */
 import type { ClusterData, GroupData, InstanceData } from '../cluster.js';
-import { findGroup } from './common.js';
-import type { OpContext, OpExecutors } from './context.js';
+import { byUuid, findGroup } from './common.js';
+import type { OpContext, OpExecutors, OpInput } from './context.js';
 import { filledBe } from './instance-model.js';
 import { childOp, resultWithJobs } from './lu-support.js';
-
-type Op = Readonly<Record<string, unknown>>;
 
 /** A verify error descriptor (constants.CV_*): object type, code, description. */
 type CvError = readonly [objectType: string, code: string];
@@ -27,10 +25,10 @@ const MIRRORED = new Set(['drbd', 'sharedfile', 'rbd', 'gluster', 'diskless', 'e
 /** verify.py _VerifyErrors: formats findings as the LU logs them and remembers an error. */
 class Findings {
   bad = false;
-  readonly #op: Op;
+  readonly #op: OpInput;
   readonly #ctx: OpContext;
 
-  constructor(op: Op, ctx: OpContext) {
+  constructor(op: OpInput, ctx: OpContext) {
     this.#op = op;
     this.#ctx = ctx;
   }
@@ -51,16 +49,13 @@ class Findings {
   }
 }
 
-const byUuid = <T extends { uuid: string }>(items: readonly T[]): T[] =>
-  [...items].sort((a, b) => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
-
 /**
  * OP_CLUSTER_VERIFY (LUClusterVerify): submits OP_CLUSTER_VERIFY_CONFIG and one
  * OP_CLUSTER_VERIFY_GROUP per group (each depending on the config job), or only the named
  * group's job; answers `{"jobs": [[true, id], ...]}`. The group name is not checked here:
  * the group job fails on an unknown one.
  */
-function clusterVerify(op: Op, ctx: OpContext): unknown {
+function clusterVerify(op: OpInput, ctx: OpContext): unknown {
   if (ctx.dryRun) return null;
   const common = {
     debug_simulate_errors: op['debug_simulate_errors'],
@@ -88,7 +83,7 @@ function clusterVerify(op: Op, ctx: OpContext): unknown {
 }
 
 /** OP_CLUSTER_VERIFY_CONFIG (LUClusterVerifyConfig): true when the configuration is sound. */
-function verifyConfig(op: Op, ctx: OpContext): unknown {
+function verifyConfig(op: OpInput, ctx: OpContext): unknown {
   if (ctx.dryRun) return null;
   const f = new Findings(op, ctx);
   const c = ctx.cluster;
@@ -151,7 +146,7 @@ function checkNPlusOne(f: Findings, cluster: ClusterData, group: GroupData): voi
  * OP_CLUSTER_VERIFY_GROUP (LUClusterVerifyGroup): true when the group shows no error.
  * @throws OpPrereqError "Node group 'x' not found" (unknown_entity).
  */
-function verifyGroup(op: Op, ctx: OpContext): unknown {
+function verifyGroup(op: OpInput, ctx: OpContext): unknown {
   const group = findGroup(ctx, op['group_name']);
   if (ctx.dryRun) return null;
   const c = ctx.cluster;
@@ -222,7 +217,7 @@ function verifyGroup(op: Op, ctx: OpContext): unknown {
  * (or for the named group); no job when every instance uses ext storage.
  * @throws OpPrereqError "Node group 'x' not found" (unknown_entity).
  */
-function verifyDisks(op: Op, ctx: OpContext): unknown {
+function verifyDisks(op: OpInput, ctx: OpContext): unknown {
   const named = op['group_name'];
   const groups = typeof named === 'string' && named !== '' ? [findGroup(ctx, named)] : byUuid(ctx.cluster.groups);
   if (ctx.dryRun) return null;

@@ -13,11 +13,9 @@ import { QUERY_OPS } from './cluster-query.js';
 import { TAG_OPS } from './cluster-tags.js';
 import { TEST_OPS } from './cluster-test.js';
 import { VERIFY_OPS } from './cluster-verify.js';
-import { ECODE, findInstance } from './common.js';
-import type { OpContext, OpExecutors } from './context.js';
+import { ECODE, findInstance, asDict } from './common.js';
+import type { OpContext, OpExecutors, OpInput } from './context.js';
 import { info, masterNode, nodeNdParams } from './lu-support.js';
-
-type Op = Readonly<Record<string, unknown>>;
 
 /** The keys LUClusterQuery answers, in its order (QueryClusterInfo answers more). */
 const CLUSTER_QUERY_KEYS = [
@@ -71,16 +69,13 @@ const CLUSTER_QUERY_KEYS = [
   'enabled_user_shutdown',
 ] as const;
 
-const dictOf = (v: unknown): Record<string, unknown> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-
 /** Marks the cluster object changed (ConfigWriter.Update of the cluster). */
 export function touchCluster(ctx: OpContext): void {
   ctx.cluster.info['mtime'] = ctx.now();
 }
 
 /** OP_CLUSTER_POST_INIT (LUClusterPostInit): true; notes an Open vSwitch without a link. */
-function postInit(_op: Op, ctx: OpContext): unknown {
+function postInit(_op: OpInput, ctx: OpContext): unknown {
   const master = masterNode(ctx.cluster);
   const nd = master ? nodeNdParams(ctx.cluster, master) : {};
   if (nd['ovs'] === true && !nd['ovs_link']) {
@@ -97,7 +92,7 @@ function postInit(_op: Op, ctx: OpContext): unknown {
  * otherwise answers the master's uuid, as the LU does. The demo keeps serving the data.
  * @throws OpPrereqError "There are still N node(s) in this cluster." / "... instance(s) ..." (wrong_input).
  */
-function destroy(_op: Op, ctx: OpContext): unknown {
+function destroy(_op: OpInput, ctx: OpContext): unknown {
   const c = ctx.cluster;
   const master = masterNode(c);
   if (!master || c.nodes.length !== 1 || c.nodes[0] !== master) {
@@ -110,15 +105,15 @@ function destroy(_op: Op, ctx: OpContext): unknown {
 }
 
 /** OP_CLUSTER_QUERY (LUClusterQuery): the cluster dict, hypervisor parameters of enabled hypervisors only. */
-function clusterQuery(_op: Op, ctx: OpContext): unknown {
+function clusterQuery(_op: OpInput, ctx: OpContext): unknown {
   if (ctx.dryRun) return null;
   const src = structuredClone(ctx.cluster.info) as Record<string, unknown>;
   const enabled = Array.isArray(src['enabled_hypervisors']) ? (src['enabled_hypervisors'] as string[]) : [];
-  const hvparams = dictOf(src['hvparams']);
+  const hvparams = asDict(src['hvparams']);
   src['hvparams'] = Object.fromEntries(enabled.map((hv) => [hv, hvparams[hv] ?? {}]));
   const osHvp: Record<string, unknown> = {};
-  for (const [os, hvs] of Object.entries(dictOf(src['os_hvp']))) {
-    osHvp[os] = Object.fromEntries(Object.entries(dictOf(hvs)).filter(([hv]) => enabled.includes(hv)));
+  for (const [os, hvs] of Object.entries(asDict(src['os_hvp']))) {
+    osHvp[os] = Object.fromEntries(Object.entries(asDict(hvs)).filter(([hv]) => enabled.includes(hv)));
   }
   src['os_hvp'] = osHvp;
   return Object.fromEntries(CLUSTER_QUERY_KEYS.map((k) => [k, src[k] ?? null]));
@@ -130,7 +125,7 @@ function clusterQuery(_op: Op, ctx: OpContext): unknown {
  * so nothing changes; instances on offline nodes are skipped with the LU's warning.
  * @throws OpPrereqError "Instance 'x' not known" (unknown_entity).
  */
-function repairDiskSizes(op: Op, ctx: OpContext): unknown {
+function repairDiskSizes(op: OpInput, ctx: OpContext): unknown {
   const names = Array.isArray(op['instances']) ? (op['instances'] as unknown[]) : [];
   const insts = names.length > 0 ? names.map((n) => findInstance(ctx, n)) : ctx.cluster.instances;
   if (ctx.dryRun) return null;
@@ -153,7 +148,7 @@ const HOSTNAME_RE = /^[a-z0-9_-]{1,63}(\.[a-z0-9_-]{1,63})*\.?$/i;
  * @throws OpPrereqError "Invalid hostname 'x'" (wrong_input) or "Neither the name nor the
  *   IP address of the cluster has changed" (wrong_input).
  */
-function rename(op: Op, ctx: OpContext): unknown {
+function rename(op: OpInput, ctx: OpContext): unknown {
   const wanted = String(op['name']);
   if (!HOSTNAME_RE.test(wanted) || wanted.length > 255) throw new OpPrereqError(`Invalid hostname '${wanted}'`, ECODE.inval);
   const name = wanted.replace(/\.$/, '').toLowerCase();
@@ -167,7 +162,7 @@ function rename(op: Op, ctx: OpContext): unknown {
 }
 
 /** OP_CLUSTER_REDIST_CONF (LUClusterRedistConf): rewrites the config (new mtime); null. */
-function redistConf(_op: Op, ctx: OpContext): unknown {
+function redistConf(_op: OpInput, ctx: OpContext): unknown {
   if (ctx.dryRun) return null;
   touchCluster(ctx);
   return null;
@@ -180,7 +175,7 @@ function redistConf(_op: Op, ctx: OpContext): unknown {
  */
 const masterIp =
   (verb: 'activate' | 'deactivate') =>
-  (_op: Op, ctx: OpContext): unknown => {
+  (_op: OpInput, ctx: OpContext): unknown => {
     if (ctx.dryRun) return null;
     if (masterNode(ctx.cluster)?.offline !== false) throw new OpExecError(`Could not ${verb} the master IP: Node is marked offline`);
     return null;
@@ -198,7 +193,7 @@ const SSH_KEY_BITS: Record<string, { default: number; valid: (bits: number) => b
  * key type and size (when the cluster may modify the SSH setup).
  * @throws OpPrereqError "Invalid key type and bit size combination: T with N bits" (wrong_input).
  */
-function renewCrypto(op: Op, ctx: OpContext): unknown {
+function renewCrypto(op: OpInput, ctx: OpContext): unknown {
   const c = ctx.cluster.info;
   const oldType = typeof c['ssh_key_type'] === 'string' ? c['ssh_key_type'] : null;
   const type = typeof op['ssh_key_type'] === 'string' ? op['ssh_key_type'] : (oldType ?? 'rsa');

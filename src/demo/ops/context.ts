@@ -23,6 +23,9 @@ export interface OpContext {
   submitJobs(jobs: OpCode[][]): SubmitManyResult[];
 }
 
+/** An opcode as an executor receives it: parameters by name, defaulted as luxid stores them. */
+export type OpInput = Readonly<Record<string, unknown>>;
+
 /**
  * Runs one validated opcode (parameters defaulted as luxid stores them) against
  * `ctx.cluster` and returns the LU's result. For a dry run it checks everything, changes
@@ -30,7 +33,7 @@ export interface OpContext {
  * @throws OpPrereqError (Ganeti's text and error code) when a prerequisite fails, or
  *   OpExecError when execution fails; the draft is then discarded.
  */
-export type OpExecutor = (op: Readonly<Record<string, unknown>>, ctx: OpContext) => unknown;
+export type OpExecutor = (op: OpInput, ctx: OpContext) => unknown;
 
 /** Executors by OP_ID. */
 export type OpExecutors = Readonly<Record<string, OpExecutor>>;

@@ -9,13 +9,9 @@ import { OpExecError, OpPrereqError } from '../../errors.js';
 import type { OpCode } from '../../protocols/luxi/types.js';
 import type { InstanceData, NodeData } from '../cluster.js';
 import { niceCompare } from '../fields.js';
-import { ECODE } from './common.js';
-import type { OpContext } from './context.js';
+import { DRBD_META_MIB, ECODE } from './common.js';
+import type { OpContext, OpInput } from './context.js';
 import { childOp, commaJoin, info, warn } from './lu-support.js';
-
-type Op = Readonly<Record<string, unknown>>;
-
-const DRBD_META_MIB = 128;
 
 /**
  * cmdlib/common.py CheckIAllocatorOrNode: at most one of iallocator and node; neither (or
@@ -23,7 +19,8 @@ const DRBD_META_MIB = 128;
  * @returns the iallocator to use, or null when a node was given.
  */
 export function checkIAllocatorOrNode(ctx: OpContext, iallocator: unknown, node: unknown): string | null {
-  const n = Array.isArray(node) && node.length === 0 ? null : node;
+  const n = node === undefined || (Array.isArray(node) && node.length === 0) ? null : node;
+  if (iallocator === undefined) iallocator = null;
   if (n !== null && iallocator !== null) throw new OpPrereqError('Do not specify both, iallocator and node', ECODE.inval);
   if ((n === null && iallocator === null) || iallocator === '.') {
     const def = ctx.cluster.info['default_iallocator'];
@@ -96,7 +93,7 @@ function best(tally: Tally, candidates: NodeData[], key: 'mem' | 'disk', need: n
 }
 
 /** iMoveToJob's migration for a failover move (`opF`); `target` for FailoverToAny. */
-function migrateOp(parent: Op, inst: InstanceData, target: string | null): OpCode {
+function migrateOp(parent: OpInput, inst: InstanceData, target: string | null): OpCode {
   return childOp(parent, 'OP_INSTANCE_MIGRATE', {
     instance_name: inst.name,
     target_node: target,
@@ -109,7 +106,7 @@ function migrateOp(parent: Op, inst: InstanceData, target: string | null): OpCod
 }
 
 /** iMoveToJob's `opR`: replace the secondary by `node`. */
-function replaceOp(parent: Op, inst: InstanceData, node: string, earlyRelease: boolean): OpCode {
+function replaceOp(parent: OpInput, inst: InstanceData, node: string, earlyRelease: boolean): OpCode {
   return childOp(parent, 'OP_INSTANCE_REPLACE_DISKS', {
     instance_name: inst.name,
     early_release: earlyRelease,
@@ -129,7 +126,7 @@ interface Move {
 /** Evacuate.hs evacOneNodeOnly / nodeEvacInstance for one instance in one group. */
 function planOne(
   tally: Tally,
-  parent: Op,
+  parent: OpInput,
   inst: InstanceData,
   mode: 'primary' | 'secondary' | 'all',
   group: string,
@@ -210,7 +207,7 @@ function loadResult(ctx: OpContext, moved: Array<[InstanceData, Move]>, failed: 
 /** IAReqNodeEvac: the jobs that move `instances` off `node` within its group. */
 export function nodeEvacJobs(
   ctx: OpContext,
-  parent: Op,
+  parent: OpInput,
   iallocator: string,
   mode: 'primary' | 'secondary',
   instances: InstanceData[],
@@ -233,7 +230,7 @@ export function nodeEvacJobs(
 /** IAReqGroupChange: the jobs that move `instances` into one of `targets` (group names). */
 export function changeGroupJobs(
   ctx: OpContext,
-  parent: Op,
+  parent: OpInput,
   iallocator: string,
   instances: InstanceData[],
   targets: string[],

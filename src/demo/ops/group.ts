@@ -7,65 +7,36 @@
 import { randomUUID } from 'node:crypto';
 import { OpExecError, OpPrereqError } from '../../errors.js';
 import type { OpCode } from '../../protocols/luxi/types.js';
-import type { GroupData, InstanceData, IPolicy } from '../cluster.js';
+import type { GroupData, IPolicy } from '../cluster.js';
 import { niceCompare } from '../fields.js';
-import { ECODE, touch } from './common.js';
-import type { OpContext, OpExecutors } from './context.js';
+import { ECODE, findGroup, matchGroup, touch } from './common.js';
+import type { OpContext, OpExecutors, OpInput } from './context.js';
 import { changeGroupJobs, defaultIAllocator } from './evacuate.js';
 import {
+  checkIPolicyKeys,
   childOp,
   commaJoin,
   DISK_DT_TYPES,
   forceDictType,
   info,
-  ISPEC_TYPES,
   isIntMirror,
   ND_TYPES,
   niceSort,
   param,
-  prereqNoCode,
   pyErrStr,
   pyStr,
   resultWithJobs,
+  updatedIPolicy,
   updatedParams,
   verifyDiskState,
   verifyHvState,
   wantedNodes,
   warn,
+  groupInstances,
 } from './lu-support.js';
 import { nodeVolumes, unreachableMessage } from './node-storage.js';
 
-type Op = Readonly<Record<string, unknown>>;
-
-/**
- * ConfigWriter.LookupNodeGroup: a group by UUID or name; null (no group given) is the only
- * group, or an error without code when there are several.
- */
-export function lookupGroup(ctx: OpContext, target: unknown): GroupData {
-  const groups = ctx.cluster.groups;
-  if (target === null || target === undefined) {
-    if (groups.length !== 1 || !groups[0]) {
-      throw prereqNoCode('More than one node group exists. Target group must be specified explicitly.');
-    }
-    return groups[0];
-  }
-  const found = groups.find((g) => g.uuid === target) ?? groups.find((g) => g.name === target);
-  if (!found) throw new OpPrereqError(`Node group '${String(target)}' not found`, ECODE.noent);
-  return found;
-}
-
-function tryLookup(ctx: OpContext, target: unknown): GroupData | undefined {
-  return ctx.cluster.groups.find((g) => g.uuid === target) ?? ctx.cluster.groups.find((g) => g.name === target);
-}
-
-/** ConfigWriter.GetNodeGroupInstances: instances with any node in the group. */
-function groupInstances(ctx: OpContext, group: GroupData): InstanceData[] {
-  const members = new Set(ctx.cluster.nodes.filter((n) => n.group === group.name).map((n) => n.name));
-  return ctx.cluster.instances.filter((i) => members.has(i.primaryNode) || i.secondaryNodes.some((s) => members.has(s)));
-}
-
 const DISK_TEMPLATES = ['blockdev', 'diskless', 'drbd', 'ext', 'file', 'gluster', 'plain', 'rbd', 'sharedfile'];
-const IPOLICY_KEYS = ['minmax', 'std', 'disk-templates', 'vcpu-ratio', 'spindle-ratio'];
 
 /** utils.VerifyDictOptions against the cluster's per-template defaults, as the group LUs wrap it. */
 function verifyDiskParamKeys(ctx: OpContext, diskparams: Record<string, unknown>): void {
@@ -85,53 +56,10 @@ function verifyDiskParamKeys(ctx: OpContext, diskparams: Record<string, unknown>
   }
 }
 
-/** objects.InstancePolicy.CheckParameterSyntax's key check, as "Invalid instance policy: ...". */
-function checkIPolicyKeys(ipolicy: Record<string, unknown>): void {
-  const wrong = Object.keys(ipolicy).filter((k) => !IPOLICY_KEYS.includes(k));
-  if (wrong.length > 0) {
-    throw new OpPrereqError(`Invalid instance policy: Invalid keys in ipolicy: ${commaJoin(wrong)}`, ECODE.inval);
-  }
-}
-
-/** cmdlib/common.py GetUpdatedIPolicy for a group policy (empty or "default" values unset a key). */
-function updatedGroupIPolicy(old: Partial<IPolicy>, update: Record<string, unknown>): Partial<IPolicy> {
-  const out = structuredClone(old) as Record<string, unknown>;
-  for (const [key, value] of Object.entries(update)) {
-    if (!IPOLICY_KEYS.includes(key)) throw new OpPrereqError(`Invalid key in new ipolicy: ${key}`, ECODE.inval);
-    const empty =
-      !value ||
-      value === 'default' ||
-      (Array.isArray(value) && (value.length === 0 || (value.length === 1 && value[0] === 'default'))) ||
-      (typeof value === 'object' && Object.keys(value as object).length === 0);
-    if (empty) {
-      delete out[key];
-    } else if (key === 'vcpu-ratio' || key === 'spindle-ratio') {
-      const f = Number(value);
-      if (typeof value === 'boolean' || Number.isNaN(f)) {
-        throw new OpPrereqError(
-          `Invalid value for attribute '${key}': '${pyStr(value)}', error: could not convert string to float: ${pyStr(value)}`,
-          ECODE.inval,
-        );
-      }
-      out[key] = f;
-    } else if (key === 'minmax') {
-      const list = Array.isArray(value) ? structuredClone(value) : [];
-      for (const mm of list) for (const spec of Object.values((mm ?? {}) as object)) forceDictType(spec, ISPEC_TYPES);
-      out[key] = list;
-    } else if (key === 'std') {
-      throw new OpPrereqError('std cannot appear in group instance specs', ECODE.inval);
-    } else {
-      out[key] = Array.isArray(value) ? [...value] : value;
-    }
-  }
-  checkIPolicyKeys(out);
-  return out as Partial<IPolicy>;
-}
-
 /** LUGroupAdd: null, or the OP_NETWORK_CONNECT job for the instance communication network. */
-function groupAdd(op: Op, ctx: OpContext): unknown {
+function groupAdd(op: OpInput, ctx: OpContext): unknown {
   const name = String(op['group_name']);
-  const existing = tryLookup(ctx, name);
+  const existing = matchGroup(ctx, name);
   if (existing) {
     throw new OpPrereqError(`Desired group name '${name}' already exists as a node group (UUID: ${existing.uuid})`, ECODE.exists);
   }
@@ -175,9 +103,9 @@ function groupAdd(op: Op, ctx: OpContext): unknown {
 }
 
 /** LUGroupAssignNodes. */
-function groupAssignNodes(op: Op, ctx: OpContext): null {
+function groupAssignNodes(op: OpInput, ctx: OpContext): null {
   const c = ctx.cluster;
-  const group = lookupGroup(ctx, op['group_name']);
+  const group = findGroup(ctx, op['group_name']);
   const nodes = wantedNodes(ctx, op['nodes']);
   const target = new Map(nodes.map((n) => [n.name, group.name]));
   const groupOf = (name: string) => c.nodes.find((n) => n.name === name)?.group;
@@ -214,10 +142,10 @@ function groupAssignNodes(op: Op, ctx: OpContext): null {
 }
 
 /** LUGroupSetParams: answers `[["ndparams", str(dict)], ["diskparams", str(dict)]]` for what changed. */
-function groupSetParams(op: Op, ctx: OpContext): Array<[string, string]> | null {
+function groupSetParams(op: OpInput, ctx: OpContext): Array<[string, string]> | null {
   const changes = ['ndparams', 'diskparams', 'alloc_policy', 'hv_state', 'disk_state', 'ipolicy'].map((k) => param(op, k));
   if (changes.every((x) => x === null)) throw new OpPrereqError('Please pass at least one modification', ECODE.inval);
-  const group = lookupGroup(ctx, op['group_name']);
+  const group = findGroup(ctx, op['group_name']);
   const ndUpdate = param(op, 'ndparams') as Record<string, unknown> | null;
   const newNd = ndUpdate && Object.keys(ndUpdate).length > 0 ? forceDictType(updatedParams(group.ndparams, ndUpdate), ND_TYPES) : null;
   const dpUpdate = param(op, 'diskparams') as Record<string, Record<string, unknown>> | null;
@@ -235,7 +163,7 @@ function groupSetParams(op: Op, ctx: OpContext): Array<[string, string]> | null 
   if (param(op, 'hv_state')) verifyHvState(op['hv_state']);
   if (param(op, 'disk_state')) verifyDiskState(op['disk_state']);
   const ipUpdate = param(op, 'ipolicy') as Record<string, unknown> | null;
-  const newIp = ipUpdate && Object.keys(ipUpdate).length > 0 ? updatedGroupIPolicy(group.ipolicy, ipUpdate) : null;
+  const newIp = ipUpdate && Object.keys(ipUpdate).length > 0 ? updatedIPolicy(group.ipolicy, ipUpdate, true) : null;
   if (ctx.dryRun) return null;
   const result: Array<[string, string]> = [];
   if (newNd) {
@@ -254,8 +182,8 @@ function groupSetParams(op: Op, ctx: OpContext): Array<[string, string]> | null 
 }
 
 /** LUGroupRemove: only an empty group that is not the last one. */
-function groupRemove(op: Op, ctx: OpContext): null {
-  const group = lookupGroup(ctx, op['group_name']);
+function groupRemove(op: OpInput, ctx: OpContext): null {
+  const group = findGroup(ctx, op['group_name']);
   // Ganeti lists the nodes by UUID here.
   const members = ctx.cluster.nodes.filter((n) => n.group === group.name).map((n) => n.uuid);
   if (members.length > 0) {
@@ -273,10 +201,10 @@ function groupRemove(op: Op, ctx: OpContext): null {
 }
 
 /** LUGroupRename: answers the new name. */
-function groupRename(op: Op, ctx: OpContext): string | null {
-  const group = lookupGroup(ctx, op['group_name']);
+function groupRename(op: OpInput, ctx: OpContext): string | null {
+  const group = findGroup(ctx, op['group_name']);
   const newName = String(op['new_name']);
-  const clash = tryLookup(ctx, newName);
+  const clash = matchGroup(ctx, newName);
   if (clash) {
     throw new OpPrereqError(`Desired new name '${newName}' clashes with existing node group (UUID: ${clash.uuid})`, ECODE.exists);
   }
@@ -288,9 +216,9 @@ function groupRename(op: Op, ctx: OpContext): string | null {
 }
 
 /** LUGroupEvacuate: the fake hail's change-group jobs for every instance touching the group. */
-function groupEvacuate(op: Op, ctx: OpContext): unknown {
-  const group = lookupGroup(ctx, op['group_name']);
-  const requested = Array.isArray(op['target_groups']) ? (op['target_groups'] as unknown[]).map((g) => lookupGroup(ctx, g)) : [];
+function groupEvacuate(op: OpInput, ctx: OpContext): unknown {
+  const group = findGroup(ctx, op['group_name']);
+  const requested = Array.isArray(op['target_groups']) ? (op['target_groups'] as unknown[]).map((g) => findGroup(ctx, g)) : [];
   if (requested.includes(group)) {
     throw new OpPrereqError(
       `Group to be evacuated (${group.uuid}) can not be used as a target group (targets are ${commaJoin(requested.map((g) => g.uuid))})`,
@@ -323,7 +251,7 @@ function groupEvacuate(op: Op, ctx: OpContext): unknown {
 }
 
 /** LUGroupEvacuate._MigrateToFailover. */
-function toFailover(parent: Op, migrate: OpCode): OpCode {
+function toFailover(parent: OpInput, migrate: OpCode): OpCode {
   return childOp(parent, 'OP_INSTANCE_FAILOVER', {
     instance_name: migrate['instance_name'],
     instance_uuid: migrate['instance_uuid'] ?? null,
@@ -339,9 +267,9 @@ function toFailover(parent: Op, migrate: OpCode): OpCode {
  * [[node uuid, "vg/lv"], ...]}]`. The fake nodes' volumes are all there and online, so only
  * unreachable nodes (errors) and offline ones (their volumes count as missing) show up.
  */
-function groupVerifyDisks(op: Op, ctx: OpContext): unknown {
+function groupVerifyDisks(op: OpInput, ctx: OpContext): unknown {
   const c = ctx.cluster;
-  const group = lookupGroup(ctx, op['group_name']);
+  const group = findGroup(ctx, op['group_name']);
   const instances = groupInstances(ctx, group);
   if (ctx.dryRun) return null;
   const nodeErrors: Record<string, string> = {};

@@ -1,37 +1,16 @@
-/**
- * What the demo's instance executors share: the LUs' prerequisite checks with their
- * OpPrereqError texts (cmdlib/common.py, instance_utils.py), the node resource accounting
- * that keeps `NodeData.live` in step with the instances, the disk device descriptions
- * (paths, logical ids) and a small allocator standing in for hail. The executors live in
- * instance.ts and instance-modify.ts.
- */
-import { createGanetiError, OpPrereqError } from '../../errors.js';
 import type { ClusterData, DiskData, InstanceData, NodeData } from '../cluster.js';
-import { ECODE } from './common.js';
-import type { OpContext } from './context.js';
+import { DRBD_META_MIB, ECODE, prereq, vgName } from './common.js';
+import { commaJoin } from './lu-support.js';
 
-/** DRBD metadata per disk, in MiB (constants.DRBD_META_SIZE). */
-export const DRBD_META_MIB = 128;
 /** Ganeti's first port for instances and DRBD (constants.FIRST_DRBD_PORT). */
 const FIRST_PORT = 11000;
 /** Templates whose disks live in the volume group (constants.DTS_LVM). */
-const LVM_TEMPLATES = new Set(['plain', 'drbd']);
+export const LVM_TEMPLATES: ReadonlySet<string> = new Set(['plain', 'drbd']);
 
 /** Ganeti's admin-state groups (cmdlib/common.py INSTANCE_*). */
 export const INSTANCE_ONLINE = ['down', 'up'] as const;
 export const INSTANCE_DOWN = ['down'] as const;
 export const INSTANCE_NOT_RUNNING = ['down', 'offline'] as const;
-
-/**
- * An OpPrereqError as the LU raises it: with an error code, or, where the LU gives none,
- * with the message as its only argument (Python `OpPrereqError(msg)` travels as `[msg]`).
- */
-export function prereq(message: string, code?: string): Error {
-  return code === undefined ? createGanetiError('OpPrereqError', [message]) : new OpPrereqError(message, code);
-}
-
-/** utils.CommaJoin. */
-export const commaJoin = (items: Iterable<unknown>): string => [...items].map(String).join(', ');
 
 /** utils.FormatUnit(value, "h") for MiB values. */
 export function formatUnitH(mib: number): string {
@@ -39,6 +18,9 @@ export function formatUnitH(mib: number): string {
   if (mib < 1024 * 1024) return `${(mib / 1024).toFixed(1)}G`;
   return `${(mib / (1024 * 1024)).toFixed(1)}T`;
 }
+
+/** Whether `v` is a non-empty string (an opcode's optional name, mac, ip, ... given). */
+export const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v !== '';
 
 // ---- lookups and filled parameters ------------------------------------------------------
 
@@ -196,25 +178,6 @@ export function checkNodesFreeDisk(cluster: ClusterData, nodes: readonly NodeDat
   }
 }
 
-/** cmdlib/common.py CheckIAllocatorOrNode: answers the iallocator to run, or null. */
-export function iallocatorOrNode(ctx: OpContext, iallocator: unknown, node: unknown): string | null {
-  const given = typeof iallocator === 'string' ? iallocator : null;
-  const hasNode = node !== undefined && node !== null && !(Array.isArray(node) && node.length === 0);
-  if (hasNode && given !== null) throw prereq('Do not specify both, iallocator and node', ECODE.inval);
-  if (hasNode && given !== '.') return given;
-  const fallback = String(ctx.cluster.info['default_iallocator'] ?? '');
-  if (given === null || given === '.') {
-    if (!fallback) {
-      throw prereq(
-        'No iallocator or node given and no cluster-wide default iallocator found; please specify either an iallocator or a node, or set a cluster-wide default iallocator',
-        ECODE.inval,
-      );
-    }
-    return fallback;
-  }
-  return given;
-}
-
 /** objects.Instance.FindDisk, with Ganeti's text (its missing parenthesis included). */
 export function findDisk(inst: InstanceData, idx: number): DiskData {
   const disk = inst.disks[idx];
@@ -239,8 +202,6 @@ function drbdPort(cluster: ClusterData, diskUuid: string): number {
   const all = cluster.instances.flatMap((i) => i.disks.map((d) => d.uuid));
   return FIRST_PORT + 1000 + Math.max(0, all.indexOf(diskUuid));
 }
-
-const vgName = (cluster: ClusterData) => String(cluster.info['volume_group_name'] ?? 'xenvg');
 
 /** The path a disk's device has on a node, as blockdev_assemble reports it. */
 export function devicePath(cluster: ClusterData, inst: InstanceData, idx: number, node = inst.primaryNode): string | null {

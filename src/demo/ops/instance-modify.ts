@@ -6,8 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ClusterData, DiskData, InstanceData, NicData } from '../cluster.js';
-import { ECODE, findInstance, findNode, type ParamChanges, touch } from './common.js';
-import type { OpContext, OpExecutor, OpExecutors } from './context.js';
+import { ECODE, findInstance, findNode, type ParamChanges, prereq, touch } from './common.js';
+import { commaJoin } from './lu-support.js';
+import { checkIAllocatorOrNode } from './evacuate.js';
+import type { OpContext, OpExecutor, OpExecutors, OpInput } from './context.js';
 import {
   accountNew,
   allocate,
@@ -16,27 +18,23 @@ import {
   checkNodeFreeMemory,
   checkNodesFreeDisk,
   checkTargetNode,
-  commaJoin,
   diskStatus,
   diskUsageOf,
   filledBe,
   filledHv,
   filledOs,
-  iallocatorOrNode,
   INSTANCE_DOWN,
   INSTANCE_NOT_RUNNING,
   instanceNodes,
   maxMem,
   nodeNamed,
-  prereq,
   reaccount,
   upgradeBeParams,
+  nonEmpty,
 } from './instance-model.js';
 
-type Op = Readonly<Record<string, unknown>>;
 type Params = Record<string, unknown>;
 
-const given = (v: unknown): v is string => typeof v === 'string' && v !== '';
 const paramsOf = (v: unknown): Params => (v !== null && typeof v === 'object' && !Array.isArray(v) ? { ...(v as Params) } : {});
 
 /** A MAC under the cluster's (or network's) prefix that no NIC uses yet (ConfigWriter.GenerateMAC). */
@@ -65,22 +63,22 @@ function nicDefaults(cluster: ClusterData, pnode: string, network: string | null
 
 /** A new NIC from an opcode's INicParams. */
 function buildNic(cluster: ClusterData, pnode: string, p: Params): NicData {
-  const network = given(p['network']) && p['network'].toLowerCase() !== 'none' ? p['network'] : null;
+  const network = nonEmpty(p['network']) && p['network'].toLowerCase() !== 'none' ? p['network'] : null;
   if (network !== null && !cluster.networks.some((n) => n.name === network || n.uuid === network)) {
     throw prereq(`Network '${network}' not found`, ECODE.noent);
   }
   const netName = cluster.networks.find((n) => n.name === network || n.uuid === network)?.name ?? null;
   const defaults = nicDefaults(cluster, pnode, netName);
-  const mac = given(p['mac']) && p['mac'] !== 'auto' && p['mac'] !== 'generate' ? p['mac'] : generateMac(cluster, netName);
+  const mac = nonEmpty(p['mac']) && p['mac'] !== 'auto' && p['mac'] !== 'generate' ? p['mac'] : generateMac(cluster, netName);
   return {
     uuid: randomUUID(),
-    name: given(p['name']) ? p['name'] : null,
+    name: nonEmpty(p['name']) ? p['name'] : null,
     mac,
-    ip: given(p['ip']) && p['ip'].toLowerCase() !== 'none' ? p['ip'] : null,
+    ip: nonEmpty(p['ip']) && p['ip'].toLowerCase() !== 'none' ? p['ip'] : null,
     network: netName,
-    mode: given(p['mode']) ? p['mode'] : defaults.mode,
-    link: given(p['link']) ? p['link'] : defaults.link,
-    vlan: given(p['vlan']) ? p['vlan'] : defaults.vlan,
+    mode: nonEmpty(p['mode']) ? p['mode'] : defaults.mode,
+    link: nonEmpty(p['link']) ? p['link'] : defaults.link,
+    vlan: nonEmpty(p['vlan']) ? p['vlan'] : defaults.vlan,
   };
 }
 
@@ -88,7 +86,7 @@ function buildNic(cluster: ClusterData, pnode: string, p: Params): NicData {
 function buildDisk(p: Params, template: string): DiskData {
   return {
     uuid: randomUUID(),
-    name: given(p['name']) && p['name'].toLowerCase() !== 'none' ? p['name'] : null,
+    name: nonEmpty(p['name']) && p['name'].toLowerCase() !== 'none' ? p['name'] : null,
     size: Number(p['size']),
     spindles: template === 'diskless' ? null : typeof p['spindles'] === 'number' ? p['spindles'] : 1,
     mode: p['mode'] === 'ro' ? 'ro' : 'rw',
@@ -106,18 +104,18 @@ function checkTemplateEnabled(cluster: ClusterData, template: string): void {
 // ---- create --------------------------------------------------------------------------------
 
 /** The nodes a create opcode asks for, or the allocator's choice. */
-function createNodes(op: Op, ctx: OpContext, template: string, memory: number, sizes: number[]): string[] {
-  const ial = iallocatorOrNode(ctx, op['iallocator'], op['pnode']);
+function createNodes(op: OpInput, ctx: OpContext, template: string, memory: number, sizes: number[]): string[] {
+  const ial = checkIAllocatorOrNode(ctx, op['iallocator'], op['pnode']);
   if (ial === null) {
     const names = [findNode(ctx, op['pnode']).name];
-    if (template === 'drbd' && given(op['snode'])) names.push(findNode(ctx, op['snode']).name);
+    if (template === 'drbd' && nonEmpty(op['snode'])) names.push(findNode(ctx, op['snode']).name);
     return names;
   }
   const req = {
     memory,
     disk: diskUsageOf(template, sizes),
     nodes: template === 'drbd' ? 2 : 1,
-    groups: given(op['group_name']) ? [op['group_name']] : [],
+    groups: nonEmpty(op['group_name']) ? [op['group_name']] : [],
     needsMemory: op['start'] !== false,
   } as const;
   const picked = allocate(ctx.cluster, req);
@@ -135,18 +133,18 @@ const create: OpExecutor = (op, ctx) => {
   const name = String(op['instance_name']);
   const start = op['start'] !== false && op['no_install'] !== true;
   if (op['ip_check'] === true && op['name_check'] === false) throw prereq('Cannot do IP address check without a name check', ECODE.inval);
-  const template = given(op['disk_template'])
+  const template = nonEmpty(op['disk_template'])
     ? op['disk_template']
     : (((cluster.info['enabled_disk_templates'] as string[] | undefined) ?? ['plain'])[0] as string);
   const diskParams = (Array.isArray(op['disks']) ? op['disks'] : []).map(paramsOf);
-  if (given(op['pnode']) && template === 'drbd' && !given(op['snode'])) {
+  if (nonEmpty(op['pnode']) && template === 'drbd' && !nonEmpty(op['snode'])) {
     throw prereq('The networked disk templates need a mirror node', ECODE.inval);
   }
-  if (op['mode'] === 'create' && !given(op['os_type'])) throw prereq('No guest OS or OS image specified', ECODE.inval);
+  if (op['mode'] === 'create' && !nonEmpty(op['os_type'])) throw prereq('No guest OS or OS image specified', ECODE.inval);
   if (cluster.instances.some((i) => i.name === name)) throw prereq(`Instance '${name}' is already in the cluster`, ECODE.exists);
   checkTemplateEnabled(cluster, template);
   const enabledHvs = (cluster.info['enabled_hypervisors'] as string[] | undefined) ?? [];
-  const hypervisor = given(op['hypervisor']) ? op['hypervisor'] : String(cluster.info['default_hypervisor']);
+  const hypervisor = nonEmpty(op['hypervisor']) ? op['hypervisor'] : String(cluster.info['default_hypervisor']);
   if (!enabledHvs.includes(hypervisor)) {
     throw prereq(`Selected hypervisor (${hypervisor}) not enabled in the cluster (${enabledHvs.join(',')})`, ECODE.state);
   }
@@ -157,7 +155,7 @@ const create: OpExecutor = (op, ctx) => {
     uuid: randomUUID(),
     primaryNode: '',
     secondaryNodes: [],
-    os: given(op['os_type']) ? op['os_type'] : '',
+    os: nonEmpty(op['os_type']) ? op['os_type'] : '',
     hypervisor,
     adminState: 'down',
     adminStateSource: 'admin',
@@ -215,13 +213,13 @@ const multiAlloc: OpExecutor = (op, ctx) => {
   const insts = (Array.isArray(op['instances']) ? op['instances'] : []).map(paramsOf);
   const hasNodes: boolean[] = [];
   for (const i of insts) {
-    if (given(i['iallocator'])) throw prereq('iallocator are not allowed to be set on instance objects', ECODE.inval);
-    hasNodes.push(given(i['pnode']));
-    if (i['disk_template'] === 'drbd') hasNodes.push(given(i['snode']));
+    if (nonEmpty(i['iallocator'])) throw prereq('iallocator are not allowed to be set on instance objects', ECODE.inval);
+    hasNodes.push(nonEmpty(i['pnode']));
+    if (i['disk_template'] === 'drbd') hasNodes.push(nonEmpty(i['snode']));
   }
   const any = hasNodes.some(Boolean);
   if (any !== hasNodes.every(Boolean)) throw prereq('There are instance objects providing pnode/snode while others do not', ECODE.inval);
-  let ial = given(op['iallocator']) ? op['iallocator'] : null;
+  let ial = nonEmpty(op['iallocator']) ? op['iallocator'] : null;
   if (!any && ial === null) {
     ial = String(ctx.cluster.info['default_iallocator'] ?? '') || null;
     if (ial === null) {
@@ -251,7 +249,7 @@ const multiAlloc: OpExecutor = (op, ctx) => {
 
 /** One instance of a multi-allocation placed by the allocator, or null when it does not fit. */
 function placeForMultiAlloc(ctx: OpContext, i: Params, _ial: string): Params | null {
-  const template = given(i['disk_template']) ? i['disk_template'] : 'plain';
+  const template = nonEmpty(i['disk_template']) ? i['disk_template'] : 'plain';
   const sizes = (Array.isArray(i['disks']) ? i['disks'] : []).map((d) => Number(paramsOf(d)['size']));
   const be = {
     ...((ctx.cluster.info['beparams'] as Record<string, Params>)['default'] ?? {}),
@@ -313,7 +311,7 @@ function applyDiskMods(ctx: OpContext, inst: InstanceData, mods: Mod[], out: Par
       throw prereq('No settings should be passed when removing or detaching a disk', ECODE.inval);
     }
     if (op === 'add') {
-      if (inst.diskTemplate === 'diskless' && !given(p['dev_type']))
+      if (inst.diskTemplate === 'diskless' && !nonEmpty(p['dev_type']))
         throw prereq('Must specify disk type on diskless instance', ECODE.inval);
       if (p['size'] === undefined || p['size'] === null) throw prereq("Required disk parameter 'size' missing", ECODE.inval);
       const idx = modIndex('disk', id, inst.disks.length, true, () => [null, '']);
@@ -328,7 +326,7 @@ function applyDiskMods(ctx: OpContext, inst: InstanceData, mods: Mod[], out: Par
       inst.disks.splice(idx, 0, disk);
       out.push([`disk/${idx}`, `add:size=${disk.size},mode=${disk.mode ?? 'rw'}`]);
     } else if (op === 'attach') {
-      const key = given(p['uuid']) ? `UUID: ${p['uuid']}` : `name: ${String(p['name'])}`;
+      const key = nonEmpty(p['uuid']) ? `UUID: ${p['uuid']}` : `name: ${String(p['name'])}`;
       throw prereq(`No disk was found with this ${key}`, ECODE.inval);
     } else {
       const idx = modIndex('disk', id, inst.disks.length, false, (k) => [inst.disks[k]?.name ?? null, inst.disks[k]?.uuid ?? '']);
@@ -346,7 +344,7 @@ function applyDiskMods(ctx: OpContext, inst: InstanceData, mods: Mod[], out: Par
         out.push([`disk.mode/${idx}`, disk.mode]);
       }
       if ('name' in p) {
-        disk.name = given(p['name']) && p['name'].toLowerCase() !== 'none' ? p['name'] : null;
+        disk.name = nonEmpty(p['name']) && p['name'].toLowerCase() !== 'none' ? p['name'] : null;
         out.push([`disk.name/${idx}`, disk.name]);
       }
     }
@@ -361,7 +359,7 @@ function applyNicMods(ctx: OpContext, inst: InstanceData, mods: Mod[], out: Para
     }
     if (op === 'remove' && Object.keys(p).length > 0)
       throw prereq('No settings should be passed when removing or detaching a NIC', ECODE.inval);
-    if (given(p['network']) && p['network'].toLowerCase() !== 'none' && (given(p['mode']) || given(p['link']))) {
+    if (nonEmpty(p['network']) && p['network'].toLowerCase() !== 'none' && (nonEmpty(p['mode']) || nonEmpty(p['link']))) {
       throw prereq('If network is given mode or link should not', ECODE.inval);
     }
     if (op === 'add') {
@@ -381,23 +379,23 @@ function applyNicMods(ctx: OpContext, inst: InstanceData, mods: Mod[], out: Para
     if (p['mac'] === 'auto') throw prereq("'auto' is not a valid MAC address when modifying an existing NIC", ECODE.inval);
     for (const key of ['mac', 'ip', 'name'] as const) {
       if (!(key in p)) continue;
-      const v = given(p[key]) && String(p[key]).toLowerCase() !== 'none' ? String(p[key]) : null;
+      const v = nonEmpty(p[key]) && String(p[key]).toLowerCase() !== 'none' ? String(p[key]) : null;
       const value = key === 'mac' && p[key] === 'generate' ? generateMac(ctx.cluster, nic.network) : v;
       if (key === 'mac') nic.mac = value ?? nic.mac;
       else nic[key] = value;
       out.push([`nic.${key}/${idx}`, value]);
     }
-    const net = 'network' in p ? (given(p['network']) && p['network'].toLowerCase() !== 'none' ? p['network'] : null) : nic.network;
+    const net = 'network' in p ? (nonEmpty(p['network']) && p['network'].toLowerCase() !== 'none' ? p['network'] : null) : nic.network;
     if (net !== nic.network) {
       nic.network = net;
       out.push([`nic.network/${idx}`, net]);
-    } else if (net !== null && (given(p['mode']) || given(p['link']))) {
+    } else if (net !== null && (nonEmpty(p['mode']) || nonEmpty(p['link']))) {
       throw prereq('Not allowed to change link or mode of a NIC that is connected to a network', ECODE.inval);
     }
-    if (given(p['mode']) || given(p['link']) || given(p['vlan']) || 'network' in p) {
+    if (nonEmpty(p['mode']) || nonEmpty(p['link']) || nonEmpty(p['vlan']) || 'network' in p) {
       const filled = net === null ? { mode: nic.mode, link: nic.link, vlan: nic.vlan } : nicDefaults(ctx.cluster, inst.primaryNode, net);
-      Object.assign(nic, filled, given(p['mode']) ? { mode: p['mode'] } : {}, given(p['link']) ? { link: p['link'] } : {});
-      if (given(p['vlan'])) nic.vlan = p['vlan'];
+      Object.assign(nic, filled, nonEmpty(p['mode']) ? { mode: p['mode'] } : {}, nonEmpty(p['link']) ? { link: p['link'] } : {});
+      if (nonEmpty(p['vlan'])) nic.vlan = p['vlan'];
       for (const key of ['mode', 'link', 'vlan'] as const) out.push([`nic.${key}/${idx}`, nic[key]]);
     }
   }
@@ -512,11 +510,11 @@ const setParams: OpExecutor = (op, ctx) => {
 };
 
 /** LUInstanceSetParams._PreCheckDiskTemplate and the plain/drbd conversions. */
-function convertTemplate(op: Op, ctx: OpContext, inst: InstanceData, out: ParamChanges): void {
+function convertTemplate(op: OpInput, ctx: OpContext, inst: InstanceData, out: ParamChanges): void {
   const cluster = ctx.cluster;
   const to = String(op['disk_template']);
-  const remote = given(op['remote_node']) ? findNode(ctx, op['remote_node']) : null;
-  if (to === 'drbd') iallocatorOrNode(ctx, op['iallocator'], op['remote_node']);
+  const remote = nonEmpty(op['remote_node']) ? findNode(ctx, op['remote_node']) : null;
+  if (to === 'drbd') checkIAllocatorOrNode(ctx, op['iallocator'], op['remote_node']);
   if (inst.diskTemplate === to) throw prereq(`Instance already has disk template ${to}`, ECODE.inval);
   const enabled = (cluster.info['enabled_disk_templates'] as string[] | undefined) ?? [];
   if (!enabled.includes(to)) {

@@ -8,8 +8,10 @@
  */
 import { OpExecError } from '../../errors.js';
 import type { ClusterData, InstanceData, NodeData } from '../cluster.js';
-import { ECODE, findGroup, findInstance, findNode, touch } from './common.js';
-import type { OpContext, OpExecutor, OpExecutors } from './context.js';
+import { ECODE, findGroup, findInstance, findNode, prereq, touch } from './common.js';
+import { commaJoin } from './lu-support.js';
+import { checkIAllocatorOrNode } from './evacuate.js';
+import type { OpContext, OpExecutor, OpExecutors, OpInput } from './context.js';
 import { INSTANCE_MODIFY_OPS } from './instance-modify.js';
 import {
   allocate,
@@ -21,14 +23,12 @@ import {
   checkNodesFreeDisk,
   checkNodeVmCapable,
   checkTargetNode,
-  commaJoin,
   devicePath,
   diskUsageOf,
   filledBe,
   filledHv,
   findDisk,
   formatUnitH,
-  iallocatorOrNode,
   INSTANCE_DOWN,
   INSTANCE_NOT_RUNNING,
   INSTANCE_ONLINE,
@@ -36,12 +36,10 @@ import {
   maxMem,
   minMem,
   nodeNamed,
-  prereq,
   reaccount,
   upgradeBeParams,
+  nonEmpty,
 } from './instance-model.js';
-
-type Op = Readonly<Record<string, unknown>>;
 
 /** Templates whose instances can fail over or migrate (constants.DTS_MIRRORED). */
 const MIRRORED = new Set(['drbd', 'diskless', 'sharedfile', 'blockdev', 'rbd', 'ext', 'gluster']);
@@ -51,7 +49,6 @@ const GROWABLE = new Set(['plain', 'drbd', 'file', 'sharedfile', 'rbd', 'ext', '
 const COPYABLE = new Set(['plain', 'file']);
 
 const pnodeOf = (ctx: OpContext, inst: InstanceData): NodeData => nodeNamed(ctx.cluster, inst.primaryNode);
-const given = (v: unknown): v is string => typeof v === 'string' && v !== '';
 
 /** ConfigWriter.MarkInstanceUp/Down/Offline: the admin state, who set it, a new serial. */
 function markState(ctx: OpContext, inst: InstanceData, state: InstanceData['adminState'], source: 'admin' | 'user' = 'admin') {
@@ -70,7 +67,7 @@ function setRunning(ctx: OpContext, inst: InstanceData, running: boolean): void 
 }
 
 /** A job's follow-up opcode carries the reason trail of the opcode that made it. */
-const followUp = (op: Op, body: Record<string, unknown>) => ({ ...body, reason: Array.isArray(op['reason']) ? op['reason'] : [] });
+const followUp = (op: OpInput, body: Record<string, unknown>) => ({ ...body, reason: Array.isArray(op['reason']) ? op['reason'] : [] });
 
 // ---- lifecycle ---------------------------------------------------------------------------
 
@@ -134,7 +131,7 @@ const reinstall: OpExecutor = (op, ctx) => {
   if (inst.disks.length === 0) throw prereq(`Instance '${String(op['instance_name'])}' has no disks`, ECODE.inval);
   checkInstanceState(ctx.cluster, inst, INSTANCE_DOWN, 'cannot reinstall');
   if (ctx.dryRun) return null;
-  if (given(op['os_type'])) {
+  if (nonEmpty(op['os_type'])) {
     ctx.log(`Changing OS scripts to '${op['os_type']}'...`);
     inst.os = op['os_type'];
   }
@@ -200,9 +197,9 @@ function swapPrimary(ctx: OpContext, inst: InstanceData, target: string, running
 }
 
 /** TLMigrateInstance.CheckPrereq and Exec, for LUInstanceFailover and LUInstanceMigrate. */
-function migration(op: Op, ctx: OpContext, asFailover: boolean): null {
+function migration(op: OpInput, ctx: OpContext, asFailover: boolean): null {
   const inst = findInstance(ctx, op['instance_name']);
-  const named = given(op['target_node']) ? findNode(ctx, op['target_node']) : null;
+  const named = nonEmpty(op['target_node']) ? findNode(ctx, op['target_node']) : null;
   const cleanup = op['cleanup'] === true;
   const fallback = !asFailover && op['allow_failover'] === true;
   let failover = asFailover;
@@ -216,7 +213,7 @@ function migration(op: Op, ctx: OpContext, asFailover: boolean): null {
   }
   let target: NodeData;
   if (tpl !== 'drbd') {
-    const ial = iallocatorOrNode(ctx, op['iallocator'], op['target_node']);
+    const ial = checkIAllocatorOrNode(ctx, op['iallocator'], op['target_node']);
     target = ial === null ? (named as NodeData) : relocateTarget(ctx, inst, ial, inst.adminState === 'up');
     if (ial !== null) ctx.log(`Selected nodes for instance ${inst.name} via iallocator ${ial}: ${target.name}`);
     if (target.name === inst.primaryNode) {
@@ -224,7 +221,7 @@ function migration(op: Op, ctx: OpContext, asFailover: boolean): null {
     }
   } else {
     target = nodeNamed(ctx.cluster, inst.secondaryNodes[0] as string);
-    if (given(op['iallocator']) || (named !== null && named !== target)) {
+    if (nonEmpty(op['iallocator']) || (named !== null && named !== target)) {
       const verb = failover ? 'failed over' : 'migrated';
       throw prereq(
         `Instances with disk types drbd cannot be ${verb} to arbitrary nodes (neither an iallocator nor a target node can be passed)`,
@@ -307,7 +304,7 @@ const move: OpExecutor = (op, ctx) => {
 const groupsOf = (ctx: OpContext, inst: InstanceData) => new Set(instanceNodes(inst).map((n) => nodeNamed(ctx.cluster, n).group));
 
 /** The opcodes hail answers for moving one instance to another group (Cluster/Utils.hs iMoveToJob). */
-function groupChangeOps(op: Op, ctx: OpContext, inst: InstanceData, groups: string[]): Record<string, unknown>[] | string {
+function groupChangeOps(op: OpInput, ctx: OpContext, inst: InstanceData, groups: string[]): Record<string, unknown>[] | string {
   const name = inst.name;
   if (!MIRRORED.has(inst.diskTemplate)) return `Instances of type ${inst.diskTemplate} cannot be relocated`;
   const drbd = inst.diskTemplate === 'drbd';
@@ -346,7 +343,7 @@ function groupChangeOps(op: Op, ctx: OpContext, inst: InstanceData, groups: stri
 const changeGroup: OpExecutor = (op, ctx) => {
   const inst = findInstance(ctx, op['instance_name']);
   const requested = Array.isArray(op['target_groups']) ? op['target_groups'].map((g) => findGroup(ctx, g)) : null;
-  iallocatorOrNode(ctx, op['iallocator'], null);
+  checkIAllocatorOrNode(ctx, op['iallocator'], null);
   const own = groupsOf(ctx, inst);
   const targets = requested ?? ctx.cluster.groups.filter((g) => !own.has(g.name));
   const conflicting = targets.filter((g) => own.has(g.name));
@@ -404,7 +401,7 @@ const recreateDisks: OpExecutor = (op, ctx) => {
   const dups = [...new Set(seen.filter((i, k) => seen.indexOf(i) !== k))];
   if (dups.length > 0) throw prereq(`Some disks have been specified more than once: ${commaJoin(dups)}`, ECODE.inval);
   const wanted = Array.isArray(op['nodes']) ? op['nodes'] : [];
-  const ial = given(op['iallocator']) || wanted.length > 0 ? iallocatorOrNode(ctx, op['iallocator'], wanted) : null;
+  const ial = nonEmpty(op['iallocator']) || wanted.length > 0 ? checkIAllocatorOrNode(ctx, op['iallocator'], wanted) : null;
   for (const [idx, params] of mods) {
     const bad = Object.keys(params).filter((k) => !['size', 'mode', 'spindles'].includes(k));
     if (bad.length > 0) {
@@ -511,14 +508,14 @@ const REPLACE = { pri: 'replace_on_primary', sec: 'replace_on_secondary', chg: '
 /** LUInstanceReplaceDisks and TLReplaceDisks.CheckPrereq/Exec. */
 const replaceDisks: OpExecutor = (op, ctx) => {
   const mode = op['mode'];
-  const remoteGiven = given(op['remote_node']);
+  const remoteGiven = nonEmpty(op['remote_node']);
   let ial: string | null = null;
   if (mode === REPLACE.chg) {
-    if (!remoteGiven && !given(op['iallocator'])) {
+    if (!remoteGiven && !nonEmpty(op['iallocator'])) {
       throw prereq('When changing the secondary either an iallocator script must be used or the new node given', ECODE.inval);
     }
-    ial = iallocatorOrNode(ctx, op['iallocator'], remoteGiven ? op['remote_node'] : null);
-  } else if (remoteGiven || given(op['iallocator'])) {
+    ial = checkIAllocatorOrNode(ctx, op['iallocator'], remoteGiven ? op['remote_node'] : null);
+  } else if (remoteGiven || nonEmpty(op['iallocator'])) {
     throw prereq('The iallocator and new node options can only be used when changing the secondary node', ECODE.inval);
   }
   const inst = findInstance(ctx, op['instance_name']);

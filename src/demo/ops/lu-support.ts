@@ -1,18 +1,16 @@
 /**
- * What the node, group and network executors share with each other and with nothing else:
- * the LU feedback lines, Python's `str()` of results, Ganeti's parameter-dict checks
- * (utils.ForceDictType, cmdlib/common.py GetUpdatedParams, ...), node roles and master
+ * What the executors share of the LUs' machinery: the LU feedback lines, Python's `str()`
+ * of results, Ganeti's parameter-type tables and dict checks (utils.ForceDictType,
+ * cmdlib/common.py GetUpdatedParams, GetUpdatedIPolicy, ...), node roles and master
  * candidate counts, and the follow-up opcodes an LU hands to mcpu.
  */
-import { GanetiError, OpPrereqError, TypeEnforcementError } from '../../errors.js';
+import { OpPrereqError, TypeEnforcementError } from '../../errors.js';
 import type { OpCode } from '../../protocols/luxi/types.js';
 import { OPCODES } from '../../protocols/luxi/opcodes/table.js';
-import type { ClusterData, InstanceData, NodeData } from '../cluster.js';
+import type { ClusterData, GroupData, InstanceData, IPolicy, NodeData } from '../cluster.js';
 import { niceCompare } from '../fields.js';
-import { ECODE, findNode } from './common.js';
-import type { OpContext } from './context.js';
-
-type Op = Readonly<Record<string, unknown>>;
+import { asDict, asList, ECODE, findNode } from './common.js';
+import type { OpContext, OpInput } from './context.js';
 
 /** mcpu.py `LogInfo`: the job log line " - INFO: msg". */
 export function info(ctx: OpContext, message: string): void {
@@ -25,7 +23,7 @@ export function warn(ctx: OpContext, message: string): void {
 }
 
 /** An opcode parameter, with a missing key read as Python's None. */
-export function param(op: Op, key: string): unknown {
+export function param(op: OpInput, key: string): unknown {
   const v = op[key];
   return v === undefined ? null : v;
 }
@@ -77,14 +75,6 @@ export function pyStr(v: unknown): string {
 }
 
 /**
- * An OpPrereqError raised without an error code (`OpPrereqError(msg)`), whose wire args are
- * `[msg]` only, as e.g. CheckStorageTypeEnabled and LookupNodeGroup(None) raise it.
- */
-export function prereqNoCode(message: string): GanetiError {
-  return GanetiError.fromWire(['OpPrereqError', [message]]);
-}
-
-/**
  * `str(err)` of a Python OpPrereqError(msg, code): the tuple repr, which is what LUs that
  * re-wrap an inner error ("While verify diskparams options: %s" % err) show.
  */
@@ -107,6 +97,17 @@ export const ND_TYPES: Record<string, VType> = {
   ssh_port: 'int',
 };
 
+/** constants.BES_PARAMETER_TYPES. */
+export const BE_TYPES: Record<string, VType> = {
+  always_failover: 'bool',
+  auto_balance: 'bool',
+  maxmem: 'size',
+  minmem: 'size',
+  spindle_use: 'int',
+  vcpus: 'int',
+};
+/** constants.NICS_PARAMETER_TYPES. */
+export const NIC_TYPES: Record<string, VType> = { link: 'string', mode: 'string', vlan: 'string' };
 /** constants.NDC_GLOBALS: node parameters settable only for the cluster or a group. */
 export const ND_GLOBALS = ['exclusive_storage'];
 
@@ -236,6 +237,60 @@ export function updatedParams(
   return out;
 }
 
+/** constants.IPOLICY_ALL_KEYS. */
+const IPOLICY_KEYS = ['minmax', 'std', 'disk-templates', 'vcpu-ratio', 'spindle-ratio'];
+
+/** objects.InstancePolicy.CheckParameterSyntax's key check, as "Invalid instance policy: ...". */
+export function checkIPolicyKeys(ipolicy: Record<string, unknown>): void {
+  const wrong = Object.keys(ipolicy).filter((k) => !IPOLICY_KEYS.includes(k));
+  if (wrong.length > 0) {
+    throw new OpPrereqError(`Invalid instance policy: Invalid keys in ipolicy: ${commaJoin(wrong)}`, ECODE.inval);
+  }
+}
+
+/**
+ * cmdlib/common.py GetUpdatedIPolicy: `update` over a copy of `old`. For a group policy an
+ * empty or "default" value unsets the key and "std" is refused; the cluster policy can
+ * unset nothing.
+ * @throws OpPrereqError (wrong_input) with the LU's texts; TypeEnforcementError for a bad ispec.
+ */
+export function updatedIPolicy<P extends Partial<IPolicy>>(old: P, update: Record<string, unknown>, groupPolicy: boolean): P {
+  const out = structuredClone(old) as Record<string, unknown>;
+  for (const [key, value] of Object.entries(update)) {
+    if (!IPOLICY_KEYS.includes(key)) throw new OpPrereqError(`Invalid key in new ipolicy: ${key}`, ECODE.inval);
+    // Python's `not value`, plus [] / ["default"] / "default".
+    const empty =
+      !value ||
+      value === 'default' ||
+      (Array.isArray(value) && (value.length === 0 || (value.length === 1 && value[0] === 'default'))) ||
+      (typeof value === 'object' && Object.keys(value as object).length === 0);
+    if (empty) {
+      if (!groupPolicy) throw new OpPrereqError(`Can't unset ipolicy attribute '${key}' on the cluster'`, ECODE.inval);
+      delete out[key];
+    } else if (key === 'vcpu-ratio' || key === 'spindle-ratio') {
+      const f = Number(value);
+      if (typeof value === 'boolean' || Number.isNaN(f)) {
+        throw new OpPrereqError(
+          `Invalid value for attribute '${key}': '${pyStr(value)}', error: could not convert string to float: ${pyStr(value)}`,
+          ECODE.inval,
+        );
+      }
+      out[key] = f;
+    } else if (key === 'minmax') {
+      const minmax = structuredClone(asList(value));
+      for (const pair of minmax) for (const spec of Object.values(asDict(pair))) forceDictType(spec, ISPEC_TYPES);
+      out[key] = minmax;
+    } else if (key === 'std') {
+      if (groupPolicy) throw new OpPrereqError('std cannot appear in group instance specs', ECODE.inval);
+      out[key] = forceDictType(updatedParams(asDict(out[key]), asDict(value), false, false), ISPEC_TYPES);
+    } else {
+      out[key] = [...asList(value)];
+    }
+  }
+  checkIPolicyKeys(out);
+  return out as P;
+}
+
 /** cmdlib/common.py CheckParamsNotGlobal for node parameters. */
 export function checkNdParamsNotGlobal(params: Record<string, unknown>, badLevels: string, goodLevels: string): void {
   const used = ND_GLOBALS.filter((k) => k in params);
@@ -245,10 +300,6 @@ export function checkNdParamsNotGlobal(params: Record<string, unknown>, badLevel
       ECODE.inval,
     );
   }
-}
-
-function asDict(v: unknown): Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }
 
 /** cmdlib/common.py MergeAndVerifyHvState (the check; the demo keeps no static hv state). */
@@ -284,7 +335,7 @@ export function isIPv4(s: unknown): s is string {
  * cmdlib/common.py ExpandNodeUuidAndName over the opcode's `<name>`/`<name>_uuid` pair: the node,
  * or "Node 'x' not known"; a `_uuid` that names another node is refused as Ganeti does.
  */
-export function expandNodeParam(ctx: OpContext, op: Op, nameKey = 'node_name', uuidKey = 'node_uuid'): NodeData {
+export function expandNodeParam(ctx: OpContext, op: OpInput, nameKey = 'node_name', uuidKey = 'node_uuid'): NodeData {
   const node = findNode(ctx, op[nameKey]);
   const expected = param(op, uuidKey);
   if (expected !== null && expected !== node.uuid) {
@@ -314,6 +365,12 @@ export function nodeInstances(cluster: ClusterData, nodeName: string): { primary
     primary: cluster.instances.filter((i) => i.primaryNode === nodeName),
     secondary: cluster.instances.filter((i) => i.secondaryNodes.includes(nodeName)),
   };
+}
+
+/** ConfigWriter.GetNodeGroupInstances: instances with any node in the group. */
+export function groupInstances(ctx: OpContext, group: GroupData): InstanceData[] {
+  const members = new Set(ctx.cluster.nodes.filter((n) => n.group === group.name).map((n) => n.name));
+  return ctx.cluster.instances.filter((i) => members.has(i.primaryNode) || i.secondaryNodes.some((s) => members.has(s)));
 }
 
 /** Whether an instance's disks are internally mirrored (constants.DTS_INT_MIRROR: drbd). */
@@ -381,7 +438,7 @@ export function supportsOob(cluster: ClusterData, node: NodeData): string {
  * the rest, and mcpu.py `_SetBaseOpParams` from the submitting opcode (priority,
  * debug_level, comment "Submitted by OP_X", the reason trail).
  */
-export function childOp(parent: Op, id: string, params: Record<string, unknown>): OpCode {
+export function childOp(parent: OpInput, id: string, params: Record<string, unknown>): OpCode {
   const def = OPCODES.find((d) => d.id === id);
   if (!def) throw new Error(`no opcode ${id} in the table`);
   const op: Record<string, unknown> = { OP_ID: id };

@@ -5,14 +5,12 @@
  * always reserved; `NetworkData.externalReservations` holds the other external ones.
  */
 import { randomUUID } from 'node:crypto';
-import { AddressPoolError, ConfigurationError, OpExecError, OpPrereqError, TagError } from '../../errors.js';
+import { AddressPoolError, ConfigurationError, OpExecError, OpPrereqError } from '../../errors.js';
 import type { GroupData, InstanceData, NetworkData } from '../cluster.js';
-import { ECODE, findNetwork, touch } from './common.js';
-import type { OpContext, OpExecutors } from './context.js';
-import { lookupGroup } from './group.js';
-import { commaJoin, info, niceSort, param, warn } from './lu-support.js';
-
-type Op = Readonly<Record<string, unknown>>;
+import { ECODE, findNetwork, touch, findGroup } from './common.js';
+import { validateTag } from './cluster-tags.js';
+import type { OpContext, OpExecutors, OpInput } from './context.js';
+import { commaJoin, info, niceSort, param, warn, groupInstances } from './lu-support.js';
 
 function ipToInt(ip: string): number | null {
   const parts = ip.split('.');
@@ -87,20 +85,12 @@ function macPrefix(mac: string): string {
   throw new OpPrereqError(`Invalid MAC address prefix '${mac}'`, ECODE.inval);
 }
 
-/** objects.TaggableObject.ValidateTag. */
-function validateTag(tag: unknown): void {
-  if (typeof tag !== 'string') throw new TagError('Invalid tag type (not a string)');
-  if (tag.length > 128) throw new TagError('Tag too long (>128 characters)');
-  if (!tag) throw new TagError('Tags cannot be empty');
-  if (!/^[\w.+*/:@-]+$/u.test(tag)) throw new TagError('Tag contains invalid characters');
-}
-
 function poolOf(ctx: OpContext, net: NetworkData): Pool {
   return new Pool(net, ctx.cluster.instances);
 }
 
 /** LUNetworkAdd. */
-function networkAdd(op: Op, ctx: OpContext): null {
+function networkAdd(op: OpInput, ctx: OpContext): null {
   const c = ctx.cluster;
   const mac = param(op, 'mac_prefix') ? macPrefix(String(op['mac_prefix'])) : null;
   const name = String(op['network_name']);
@@ -178,7 +168,7 @@ function networkAdd(op: Op, ctx: OpContext): null {
 }
 
 /** LUNetworkRemove: refuses while any group is connected. */
-function networkRemove(op: Op, ctx: OpContext): null {
+function networkRemove(op: OpInput, ctx: OpContext): null {
   const net = findNetwork(ctx, op['network_name']);
   const groups = ctx.cluster.groups.filter((g) => net.name in g.networks).map((g) => g.name);
   if (groups.length > 0) {
@@ -191,7 +181,7 @@ function networkRemove(op: Op, ctx: OpContext): null {
 }
 
 /** LUNetworkSetParams ("none" unsets gateway, network6, gateway6 and mac_prefix). */
-function networkSetParams(op: Op, ctx: OpContext): null {
+function networkSetParams(op: OpInput, ctx: OpContext): null {
   const addIps = (param(op, 'add_reserved_ips') ?? []) as string[];
   const removeIps = (param(op, 'remove_reserved_ips') ?? []) as string[];
   const opGateway = param(op, 'gateway') as string | null;
@@ -244,11 +234,6 @@ function networkSetParams(op: Op, ctx: OpContext): null {
   return null;
 }
 
-function groupInstances(ctx: OpContext, group: GroupData): InstanceData[] {
-  const members = new Set(ctx.cluster.nodes.filter((n) => n.group === group.name).map((n) => n.name));
-  return ctx.cluster.instances.filter((i) => members.has(i.primaryNode) || i.secondaryNodes.some((s) => members.has(s)));
-}
-
 /** network.py _NetworkConflictCheck. */
 function conflictCheck(
   ctx: OpContext,
@@ -274,10 +259,10 @@ function conflictCheck(
 const NIC_MODES = ['bridged', 'routed', 'openvswitch', 'pool'];
 
 /** LUNetworkConnect: records mode, link and vlan on the group. */
-function networkConnect(op: Op, ctx: OpContext): null {
+function networkConnect(op: OpInput, ctx: OpContext): null {
   const netName = String(op['network_name']);
   const net = findNetwork(ctx, netName);
-  const group = lookupGroup(ctx, op['group_name']);
+  const group = findGroup(ctx, op['group_name']);
   const mode = String(op['network_mode']);
   const link = String(op['network_link']);
   const vlan = String(op['network_vlan'] ?? '');
@@ -298,10 +283,10 @@ function networkConnect(op: Op, ctx: OpContext): null {
 }
 
 /** LUNetworkDisconnect: refuses while NICs of the group's instances use the network. */
-function networkDisconnect(op: Op, ctx: OpContext): null {
+function networkDisconnect(op: OpInput, ctx: OpContext): null {
   const netName = String(op['network_name']);
   const net = findNetwork(ctx, netName);
-  const group = lookupGroup(ctx, op['group_name']);
+  const group = findGroup(ctx, op['group_name']);
   if (!(net.name in group.networks)) {
     warn(ctx, `Network '${netName}' is not mapped to group '${group.name}'`);
     return null;

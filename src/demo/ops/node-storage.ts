@@ -7,16 +7,12 @@
 import { OpExecError, OpPrereqError } from '../../errors.js';
 import type { ClusterData, NodeData } from '../cluster.js';
 import { niceCompare } from '../fields.js';
-import { ECODE } from './common.js';
-import type { OpContext, OpExecutors } from './context.js';
-import { expandNodeParam, param, prereqNoCode, pyRepr, warn, wantedNodes } from './lu-support.js';
-
-type Op = Readonly<Record<string, unknown>>;
+import { DRBD_META_MIB, ECODE, prereq, vgName } from './common.js';
+import type { OpContext, OpExecutors, OpInput } from './context.js';
+import { expandNodeParam, param, pyRepr, warn, wantedNodes } from './lu-support.js';
 
 /** The device of each fake node's single LVM physical volume. */
 export const PV_DEVICE = '/dev/sdb';
-/** DRBD metadata volume size in MiB (constants DRBD_META_SIZE). */
-const DRBD_META_MIB = 128;
 
 /** What an RPC to a node without an answering node daemon fails with. */
 export function unreachableMessage(node: NodeData): string {
@@ -56,7 +52,7 @@ function checkStorageTypeEnabled(cluster: ClusterData, storageType: string): voi
   }
   const enabled = enabledTemplates(cluster);
   if (Object.entries(TEMPLATE_STORAGE).some(([t, s]) => s === storageType && enabled.includes(t))) return;
-  throw prereqNoCode(
+  throw prereq(
     `No disk template of storage type '${storageType}' is enabled in this cluster. Enabled disk templates are: ${enabled.join(',')}`,
   );
 }
@@ -67,11 +63,6 @@ function checkOutputFields(valid: readonly string[], selected: unknown): string[
   const unknown = fields.filter((f) => !valid.includes(f));
   if (unknown.length > 0) throw new OpPrereqError(`Unknown output fields selected: ${unknown.join(',')}`, ECODE.inval);
   return fields;
-}
-
-function vgName(cluster: ClusterData): string {
-  const vg = cluster.info['volume_group_name'];
-  return typeof vg === 'string' && vg ? vg : 'xenvg';
 }
 
 function storageDir(cluster: ClusterData, type: string): string {
@@ -108,7 +99,7 @@ export function nodeVolumes(cluster: ClusterData, nodeName: string): Volume[] {
 }
 
 /** LUNodeQueryvols: rows of `str()`s of the requested volume fields. */
-function queryVols(op: Op, ctx: OpContext): string[][] | null {
+function queryVols(op: OpInput, ctx: OpContext): string[][] | null {
   const fields = checkOutputFields(VOLUME_FIELDS, op['output_fields']);
   const nodes = wantedNodes(ctx, op['nodes']).sort((a, b) => niceCompare(a.name, b.name));
   if (ctx.dryRun) return null;
@@ -153,7 +144,7 @@ function storageUnits(cluster: ClusterData, node: NodeData, type: string): Array
 }
 
 /** LUNodeQueryStorage: rows of the requested fields per node and storage unit, names nice-sorted. */
-function queryStorage(op: Op, ctx: OpContext): unknown[][] | null {
+function queryStorage(op: OpInput, ctx: OpContext): unknown[][] | null {
   const c = ctx.cluster;
   const fields = checkOutputFields(STORAGE_FIELDS, op['output_fields']);
   const nodes = wantedNodes(ctx, op['nodes']).sort((a, b) => niceCompare(a.name, b.name));
@@ -162,7 +153,7 @@ function queryStorage(op: Op, ctx: OpContext): unknown[][] | null {
   else {
     type = TEMPLATE_STORAGE[enabledTemplates(c)[0] ?? ''] ?? 'diskless';
     if (!REPORTING.includes(type)) {
-      throw prereqNoCode(
+      throw prereq(
         `Storage reporting for storage type '${type}' is not supported. Please use the --storage-type option to specify one of the supported storage types (${[...REPORTING].sort().join(', ')}) or set the default disk template to one that supports storage reporting.`,
       );
     }
@@ -191,7 +182,7 @@ function queryStorage(op: Op, ctx: OpContext): unknown[][] | null {
 const MODIFIABLE: Record<string, string[]> = { 'lvm-pv': ['allocatable'] };
 
 /** LUNodeModifyStorage: only an LVM PV's `allocatable` flag can change. */
-function modifyStorage(op: Op, ctx: OpContext): null {
+function modifyStorage(op: OpInput, ctx: OpContext): null {
   const node = expandNodeParam(ctx, op);
   const type = String(op['storage_type']);
   const modifiable = MODIFIABLE[type];
@@ -215,7 +206,7 @@ function modifyStorage(op: Op, ctx: OpContext): null {
 }
 
 /** LURepairNodeStorage: `vgreduce --removemissing` on a healthy fake VG changes nothing. */
-function repairStorage(op: Op, ctx: OpContext): null {
+function repairStorage(op: OpInput, ctx: OpContext): null {
   const c = ctx.cluster;
   const node = expandNodeParam(ctx, op);
   const type = String(op['storage_type']);

@@ -8,10 +8,10 @@ import { randomUUID } from 'node:crypto';
 import { OpExecError, OpPrereqError } from '../../errors.js';
 import type { NodeData } from '../cluster.js';
 import { niceCompare } from '../fields.js';
-import { ECODE, touch } from './common.js';
-import type { OpContext, OpExecutors } from './context.js';
+import { ECODE, touch, findGroup } from './common.js';
+import type { OpContext, OpExecutors, OpInput } from './context.js';
 import { checkIAllocatorOrNode, nodeEvacJobs } from './evacuate.js';
-import { GROUP_OPS, lookupGroup } from './group.js';
+import { GROUP_OPS } from './group.js';
 import {
   adjustCandidatePool,
   checkNdParamsNotGlobal,
@@ -39,8 +39,6 @@ import {
 import { NETWORK_OPS } from './network.js';
 import { STORAGE_OPS, unreachableMessage } from './node-storage.js';
 
-type Op = Readonly<Record<string, unknown>>;
-
 /** Live data of a freshly installed fake node (what its node daemon reports). */
 function freshLive(): NonNullable<NodeData['live']> {
   return {
@@ -64,7 +62,7 @@ function freshLive(): NonNullable<NodeData['live']> {
  * address is the existing node's, the opcode's `primary_ip`, or the next free one in the
  * master's /24.
  */
-function resolveNode(ctx: OpContext, op: Op): { name: string; ip: string } {
+function resolveNode(ctx: OpContext, op: OpInput): { name: string; ip: string } {
   const raw = String(op['node_name']);
   const domain = ctx.cluster.info.name.includes('.') ? ctx.cluster.info.name.slice(ctx.cluster.info.name.indexOf('.') + 1) : '';
   const name = raw.includes('.') || !domain ? raw : `${raw}.${domain}`;
@@ -80,7 +78,7 @@ function resolveNode(ctx: OpContext, op: Op): { name: string; ip: string } {
 }
 
 /** LUNodeAdd. */
-function nodeAdd(op: Op, ctx: OpContext): null {
+function nodeAdd(op: OpInput, ctx: OpContext): null {
   const c = ctx.cluster;
   const { name, ip: primaryIp } = resolveNode(ctx, op);
   const readd = op['readd'] === true;
@@ -124,7 +122,7 @@ function nodeAdd(op: Op, ctx: OpContext): null {
     );
   }
   const masterCandidate = masterCapable ? decideSelfPromotion(c, existing ? [existing.name] : []) : false;
-  const group = existing ? existing.group : lookupGroup(ctx, param(op, 'group')).name;
+  const group = existing ? existing.group : findGroup(ctx, param(op, 'group')).name;
   const ndparams = param(op, 'ndparams') as Record<string, unknown> | null;
   if (ndparams && Object.keys(ndparams).length > 0) {
     forceDictType(ndparams, ND_TYPES);
@@ -179,7 +177,7 @@ function nodeAdd(op: Op, ctx: OpContext): null {
 }
 
 /** LUNodeRemove. */
-function nodeRemove(op: Op, ctx: OpContext): null {
+function nodeRemove(op: OpInput, ctx: OpContext): null {
   const c = ctx.cluster;
   const node = expandNodeParam(ctx, op);
   if (node.name === c.info.master) {
@@ -214,7 +212,7 @@ function roleOf(n: NodeData): Role {
 }
 
 /** LUNodeSetParams: answers `[[param, str(new value)], ...]`. */
-function nodeSetParams(op: Op, ctx: OpContext): Array<[string, string]> | null {
+function nodeSetParams(op: OpInput, ctx: OpContext): Array<[string, string]> | null {
   const c = ctx.cluster;
   const node = expandNodeParam(ctx, op);
   const flags: Record<(typeof FLAGS)[number], boolean | null> = {
@@ -353,7 +351,7 @@ function nodeSetParams(op: Op, ctx: OpContext): Array<[string, string]> | null {
 }
 
 /** LUNodeSetParams' secondary IP checks (single- vs multi-homed cluster, affected instances). */
-function checkSecondaryIpChange(ctx: OpContext, op: Op, node: NodeData, ip: string): void {
+function checkSecondaryIpChange(ctx: OpContext, op: OpInput, node: NodeData, ip: string): void {
   const c = ctx.cluster;
   const master = masterNode(c);
   const isMaster = master?.name === node.name;
@@ -403,7 +401,7 @@ function checkSecondaryIpChange(ctx: OpContext, op: Op, node: NodeData, ip: stri
 }
 
 /** LUNodePowercycle: answers the node daemon's "Reboot scheduled in 5 seconds". */
-function nodePowercycle(op: Op, ctx: OpContext): string | null {
+function nodePowercycle(op: OpInput, ctx: OpContext): string | null {
   const node = expandNodeParam(ctx, op);
   if (node.name === ctx.cluster.info.master && op['force'] !== true) {
     throw new OpPrereqError('The node is the master and the force parameter was not set', ECODE.inval);
@@ -418,7 +416,7 @@ function nodePowercycle(op: Op, ctx: OpContext): string | null {
 }
 
 /** LUNodeMigrate: one OP_INSTANCE_MIGRATE job per primary instance of the node. */
-function nodeMigrate(op: Op, ctx: OpContext): unknown {
+function nodeMigrate(op: OpInput, ctx: OpContext): unknown {
   const node = expandNodeParam(ctx, op);
   if (ctx.dryRun) return null;
   const jobs = ctx.cluster.instances
@@ -438,7 +436,7 @@ function nodeMigrate(op: Op, ctx: OpContext): unknown {
 }
 
 /** LUNodeEvacuate. */
-function nodeEvacuate(op: Op, ctx: OpContext): unknown {
+function nodeEvacuate(op: OpInput, ctx: OpContext): unknown {
   const c = ctx.cluster;
   const iallocator = checkIAllocatorOrNode(ctx, param(op, 'iallocator'), param(op, 'remote_node'));
   const node = expandNodeParam(ctx, op);
@@ -502,7 +500,7 @@ const RS_UNAVAIL = 3;
  * power-cycle renews the boot id, power-status answers `{"powered": ...}`, health
  * answers `[["hardware", "OK"]]`. A node without one answers (RS_UNAVAIL, None).
  */
-function oobCommand(op: Op, ctx: OpContext): unknown {
+function oobCommand(op: OpInput, ctx: OpContext): unknown {
   const c = ctx.cluster;
   const command = String(op['command']);
   const skipMaster = command === 'power-off' || command === 'power-cycle';
@@ -555,7 +553,7 @@ function oobCommand(op: Op, ctx: OpContext): unknown {
  * restricted-commands directory (Debian builds Ganeti with restricted commands enabled),
  * so each reachable node answers noded's "Executing command 'x' failed".
  */
-function restrictedCommand(op: Op, ctx: OpContext): unknown {
+function restrictedCommand(op: OpInput, ctx: OpContext): unknown {
   const command = String(op['command']);
   const names = Array.isArray(op['nodes']) ? (op['nodes'] as unknown[]) : [];
   const uuids = Array.isArray(op['node_uuids']) ? (op['node_uuids'] as unknown[]) : [];

@@ -1,53 +1,14 @@
 /**
  * The cluster, verify, query, OS/ExtStorage, backup, tags and test executors
- * (src/demo/ops/cluster*.ts), run directly against a hand-built OpContext over a copy of
- * the sample cluster. Expected texts are Ganeti 3.0's (several observed on the real luxid).
+ * (src/demo/ops/cluster*.ts), run directly against the test harness's OpContext over a copy
+ * of the sample cluster (harness.ts). Expected texts are Ganeti 3.0's (several observed on the real luxid).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type ClusterData, sampleCluster } from '../../../src/demo/cluster.js';
+import { sampleCluster } from '../../../src/demo/cluster.js';
 import { CLUSTER_OPS } from '../../../src/demo/ops/cluster.js';
-import type { OpContext } from '../../../src/demo/ops/context.js';
 import { GanetiError } from '../../../src/errors.js';
-import type { OpCode } from '../../../src/protocols/luxi/types.js';
-
-const NOW = 2000000000.5;
-
-function harness(opts: { dryRun?: boolean; cluster?: ClusterData } = {}) {
-  const cluster = opts.cluster ?? structuredClone(sampleCluster());
-  const logs: string[] = [];
-  const submitted: OpCode[][] = [];
-  const ctx: OpContext = {
-    cluster,
-    now: () => NOW,
-    jobId: 7,
-    dryRun: opts.dryRun ?? false,
-    log: (m) => logs.push(m),
-    submitJobs: (jobs) =>
-      jobs.map((j) => {
-        submitted.push(j);
-        return [true, 99 + submitted.length];
-      }),
-  };
-  const run = (op: Record<string, unknown>): unknown => {
-    const exec = CLUSTER_OPS[String(op['OP_ID'])];
-    assert.ok(exec, `no executor for ${String(op['OP_ID'])}`);
-    return exec({ priority: 0, debug_level: 0, reason: [['gnt:client', 'test', 1]], ...op }, ctx);
-  };
-  return { cluster, logs, submitted, ctx, run };
-}
-
-function assertError(fn: () => unknown, className: string, args: unknown[]): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof GanetiError, `not a GanetiError: ${String(err)}`);
-    assert.equal(err.className, className);
-    assert.deepEqual(err.args, args);
-    return true;
-  });
-}
-
-const node = (c: ClusterData, n: number) => c.nodes.find((x) => x.name === `node${n}.example.com`)!;
-const inst = (c: ClusterData, name: string) => c.instances.find((i) => i.name === `${name}.example.com`)!;
+import { assertGanetiError, harness, instance, NOW, node } from './harness.js';
 
 test('every opcode of the area has an executor', () => {
   const ids = [
@@ -112,15 +73,15 @@ test('tags set adds to every kind of object, stamps it, and tags get answers the
   assert.equal(h.cluster.info['mtime'], NOW);
   assert.equal(node(h.cluster, 2).serialNo, 3);
   assert.equal(node(h.cluster, 2).mtime, NOW);
-  assert.deepEqual(inst(h.cluster, 'web1').tags, ['app:web', 'env:demo', 'new:one']);
+  assert.deepEqual(instance(h.cluster, 'web1').tags, ['app:web', 'env:demo', 'new:one']);
 });
 
 test('tags set refuses invalid tags with TagError texts and changes nothing', () => {
   const h = harness();
   const set = (tags: unknown[]) => () => h.run({ OP_ID: 'OP_TAGS_SET', kind: 'cluster', tags });
-  assertError(set(['a b']), 'TagError', ['Tag contains invalid characters']);
-  assertError(set(['x'.repeat(129)]), 'TagError', ['Tag too long (>128 characters)']);
-  assertError(set(['']), 'TagError', ['Tags cannot be empty']);
+  assertGanetiError(set(['a b']), 'TagError', ['Tag contains invalid characters']);
+  assertGanetiError(set(['x'.repeat(129)]), 'TagError', ['Tag too long (>128 characters)']);
+  assertGanetiError(set(['']), 'TagError', ['Tags cannot be empty']);
   assert.equal(h.run({ OP_ID: 'OP_TAGS_SET', kind: 'cluster', tags: ['é'.repeat(128), 'a.b+c*d/e:f@g-h_1'] }), null);
   assert.deepEqual(h.cluster.info.tags, ['a.b+c*d/e:f@g-h_1', 'env:demo', 'owner:ops', 'é'.repeat(128)]);
 });
@@ -128,7 +89,7 @@ test('tags set refuses invalid tags with TagError texts and changes nothing', ()
 test('tags set past 4096 tags fails with OpExecError "Error while setting tag: Too many tags"', () => {
   const h = harness();
   node(h.cluster, 3).tags = Array.from({ length: 4096 }, (_, i) => `t${i}`);
-  assertError(() => h.run({ OP_ID: 'OP_TAGS_SET', kind: 'node', name: 'node3', tags: ['t0'] }), 'OpExecError', [
+  assertGanetiError(() => h.run({ OP_ID: 'OP_TAGS_SET', kind: 'node', name: 'node3', tags: ['t0'] }), 'OpExecError', [
     'Error while setting tag: Too many tags',
   ]);
 });
@@ -136,26 +97,26 @@ test('tags set past 4096 tags fails with OpExecError "Error while setting tag: T
 test('tags of unknown objects fail with the lookup texts', () => {
   const h = harness();
   const get = (kind: string, name?: string) => () => h.run({ OP_ID: 'OP_TAGS_GET', kind, name });
-  assertError(get('node', 'nosuch'), 'OpPrereqError', ["Node 'nosuch' not known", 'unknown_entity']);
-  assertError(get('instance', 'nosuch'), 'OpPrereqError', ["Instance 'nosuch' not known", 'unknown_entity']);
-  assertError(get('nodegroup', 'nosuch'), 'OpPrereqError', ["Node group 'nosuch' not found", 'unknown_entity']);
-  assertError(get('network', 'nosuch'), 'OpPrereqError', ["Network 'nosuch' not found", 'unknown_entity']);
+  assertGanetiError(get('node', 'nosuch'), 'OpPrereqError', ["Node 'nosuch' not known", 'unknown_entity']);
+  assertGanetiError(get('instance', 'nosuch'), 'OpPrereqError', ["Instance 'nosuch' not known", 'unknown_entity']);
+  assertGanetiError(get('nodegroup', 'nosuch'), 'OpPrereqError', ["Node group 'nosuch' not found", 'unknown_entity']);
+  assertGanetiError(get('network', 'nosuch'), 'OpPrereqError', ["Network 'nosuch' not found", 'unknown_entity']);
   // Observed on the real luxid: a missing name is Python tripping over None.
-  assertError(get('node'), 'OpExecError', ["'NoneType' object has no attribute 'upper'"]);
-  assertError(get('network'), 'OpExecError', ["'NoneType' object has no attribute 'GetTags'"]);
-  assertError(get('nodegroup'), 'OpPrereqError', ['More than one node group exists. Target group must be specified explicitly.']);
+  assertGanetiError(get('node'), 'OpExecError', ["'NoneType' object has no attribute 'upper'"]);
+  assertGanetiError(get('network'), 'OpExecError', ["'NoneType' object has no attribute 'GetTags'"]);
+  assertGanetiError(get('nodegroup'), 'OpPrereqError', ['More than one node group exists. Target group must be specified explicitly.']);
 });
 
 test('tags del removes tags, and names the missing ones sorted when any is absent', () => {
   const h = harness();
-  assertError(() => h.run({ OP_ID: 'OP_TAGS_DEL', kind: 'cluster', tags: ['zz', 'env:demo', 'aa'] }), 'OpPrereqError', [
+  assertGanetiError(() => h.run({ OP_ID: 'OP_TAGS_DEL', kind: 'cluster', tags: ['zz', 'env:demo', 'aa'] }), 'OpPrereqError', [
     "Tag(s) 'aa', 'zz' not found",
     'unknown_entity',
   ]);
   assert.deepEqual(h.cluster.info.tags, ['env:demo', 'owner:ops']);
   assert.equal(h.run({ OP_ID: 'OP_TAGS_DEL', kind: 'instance', name: 'web1.example.com', tags: ['app:web'] }), null);
-  assert.deepEqual(inst(h.cluster, 'web1').tags, []);
-  assert.equal(inst(h.cluster, 'web1').mtime, NOW);
+  assert.deepEqual(instance(h.cluster, 'web1').tags, []);
+  assert.equal(instance(h.cluster, 'web1').mtime, NOW);
 });
 
 test('tags search answers [path, tag] pairs in the LU order and refuses a bad pattern', () => {
@@ -178,7 +139,9 @@ test('a dry-run tags set checks but answers null and changes nothing', () => {
   const h = harness({ dryRun: true });
   assert.equal(h.run({ OP_ID: 'OP_TAGS_SET', kind: 'cluster', tags: ['ok'] }), null);
   assert.deepEqual(h.cluster.info.tags, ['env:demo', 'owner:ops']);
-  assertError(() => h.run({ OP_ID: 'OP_TAGS_SET', kind: 'cluster', tags: ['no way'] }), 'TagError', ['Tag contains invalid characters']);
+  assertGanetiError(() => h.run({ OP_ID: 'OP_TAGS_SET', kind: 'cluster', tags: ['no way'] }), 'TagError', [
+    'Tag contains invalid characters',
+  ]);
 });
 
 // ---- cluster -------------------------------------------------------------------------------
@@ -188,11 +151,11 @@ test('cluster rename changes info.name and answers the new name', () => {
   assert.equal(h.run({ OP_ID: 'OP_CLUSTER_RENAME', name: 'Other.Example.COM' }), 'other.example.com');
   assert.equal(h.cluster.info.name, 'other.example.com');
   assert.equal(h.cluster.info['mtime'], NOW);
-  assertError(() => h.run({ OP_ID: 'OP_CLUSTER_RENAME', name: 'other.example.com' }), 'OpPrereqError', [
+  assertGanetiError(() => h.run({ OP_ID: 'OP_CLUSTER_RENAME', name: 'other.example.com' }), 'OpPrereqError', [
     'Neither the name nor the IP address of the cluster has changed',
     'wrong_input',
   ]);
-  assertError(() => h.run({ OP_ID: 'OP_CLUSTER_RENAME', name: 'bad name' }), 'OpPrereqError', [
+  assertGanetiError(() => h.run({ OP_ID: 'OP_CLUSTER_RENAME', name: 'bad name' }), 'OpPrereqError', [
     "Invalid hostname 'bad name'",
     'wrong_input',
   ]);
@@ -243,36 +206,48 @@ test('cluster set-params applies parameters to the info dict and answers null', 
   assert.ok(h.logs.includes('OS nosuch not found in hidden OS list, ignoring'));
 });
 
+test('the sample policy allows only enabled disk templates, so a policy-only set-params passes the check', () => {
+  const info = sampleCluster().info;
+  const enabled = info['enabled_disk_templates'] as string[];
+  assert.deepEqual(
+    info.ipolicy['disk-templates'].filter((t) => !enabled.includes(t)),
+    [],
+  );
+  const h = harness();
+  assert.equal(h.run({ OP_ID: 'OP_CLUSTER_SET_PARAMS', force: false, ipolicy: { 'vcpu-ratio': 3 } }), null);
+  assert.equal(h.cluster.info.ipolicy['vcpu-ratio'], 3);
+});
+
 test('cluster set-params refuses what the LU refuses, before changing anything', () => {
   const h = harness();
   const set = (extra: Record<string, unknown>) => () => h.run({ OP_ID: 'OP_CLUSTER_SET_PARAMS', force: false, ...extra });
-  assertError(set({ mac_prefix: 'zz:00:00' }), 'OpPrereqError', ["Invalid MAC address prefix 'zz:00:00'", 'wrong_input']);
-  assertError(set({ uid_pool: [[10, 5]] }), 'OpPrereqError', [
+  assertGanetiError(set({ mac_prefix: 'zz:00:00' }), 'OpPrereqError', ["Invalid MAC address prefix 'zz:00:00'", 'wrong_input']);
+  assertGanetiError(set({ uid_pool: [[10, 5]] }), 'OpPrereqError', [
     'Lower user-id range boundary value (10) is larger than higher boundary value (5)',
     'wrong_input',
   ]);
-  assertError(set({ enabled_disk_templates: ['drbd', 'diskless'] }), 'OpPrereqError', [
-    `Cannot disable disk template 'plain', because there is at least one disk using it:\n * disk/0 ${inst(h.cluster, 'cache1').disks[0]?.uuid} (on cache1.example.com)\n * disk/0 ${inst(h.cluster, 'build1').disks[0]?.uuid} (on build1.example.com)\n * disk/0 ${inst(h.cluster, 'café').disks[0]?.uuid} (on café.example.com)`,
+  assertGanetiError(set({ enabled_disk_templates: ['drbd', 'diskless'] }), 'OpPrereqError', [
+    `Cannot disable disk template 'plain', because there is at least one disk using it:\n * disk/0 ${instance(h.cluster, 'cache1').disks[0]?.uuid} (on cache1.example.com)\n * disk/0 ${instance(h.cluster, 'build1').disks[0]?.uuid} (on build1.example.com)\n * disk/0 ${instance(h.cluster, 'café').disks[0]?.uuid} (on café.example.com)`,
     'wrong_state',
   ]);
-  assertError(set({ vg_name: '' }), 'OpPrereqError', [
+  assertGanetiError(set({ vg_name: '' }), 'OpPrereqError', [
     'Cannot unset volume group if lvm-based disk templates are or get enabled.',
     'wrong_input',
   ]);
-  assertError(set({ ipolicy: { nosuch: 1 } }), 'OpPrereqError', ['Invalid key in new ipolicy: nosuch', 'wrong_input']);
-  assertError(set({ ipolicy: { 'vcpu-ratio': 3 } }), 'OpPrereqError', [
-    'The following disk templates are allowed by the ipolicy, but not enabled on the cluster: blockdev, ext, file, rbd, sharedfile',
+  assertGanetiError(set({ ipolicy: { nosuch: 1 } }), 'OpPrereqError', ['Invalid key in new ipolicy: nosuch', 'wrong_input']);
+  assertGanetiError(set({ ipolicy: { 'disk-templates': ['plain', 'sharedfile', 'file'] } }), 'OpPrereqError', [
+    'The following disk templates are allowed by the ipolicy, but not enabled on the cluster: file, sharedfile',
     'wrong_input',
   ]);
-  assertError(set({ default_iallocator: 'nosuch' }), 'OpPrereqError', [
+  assertGanetiError(set({ default_iallocator: 'nosuch' }), 'OpPrereqError', [
     "Invalid default iallocator script 'nosuch' specified",
     'wrong_input',
   ]);
-  assertError(set({ compression_tools: ['lzop'] }), 'OpPrereqError', [
+  assertGanetiError(set({ compression_tools: ['lzop'] }), 'OpPrereqError', [
     'For compatibility reasons, the gzip utility must be present among the compression tools',
     'wrong_input',
   ]);
-  assertError(set({ beparams: { nosuch: 1 } }), 'TypeEnforcementError', ["Unknown parameter 'nosuch'"]);
+  assertGanetiError(set({ beparams: { nosuch: 1 } }), 'TypeEnforcementError', ["Unknown parameter 'nosuch'"]);
   assert.deepEqual(h.cluster.info, sampleCluster().info);
 });
 
@@ -306,7 +281,7 @@ test('cluster query answers the LU dict; config query answers the requested valu
     h.run({ OP_ID: 'OP_CLUSTER_CONFIG_QUERY', output_fields: ['name', 'master_node', 'tags', 'drain_flag', 'watcher_pause'] }),
     ['cluster.example.com', 'node1.example.com', ['env:demo', 'owner:ops'], false, NOW + 60],
   );
-  assertError(() => h.run({ OP_ID: 'OP_CLUSTER_CONFIG_QUERY', output_fields: ['name', 'nosuch'] }), 'OpPrereqError', [
+  assertGanetiError(() => h.run({ OP_ID: 'OP_CLUSTER_CONFIG_QUERY', output_fields: ['name', 'nosuch'] }), 'OpPrereqError', [
     'Unknown output fields selected: nosuch',
     'wrong_input',
   ]);
@@ -314,9 +289,12 @@ test('cluster query answers the LU dict; config query answers the requested valu
 
 test('cluster destroy refuses while other nodes remain, then answers the master uuid', () => {
   const h = harness();
-  assertError(() => h.run({ OP_ID: 'OP_CLUSTER_DESTROY' }), 'OpPrereqError', ['There are still 4 node(s) in this cluster.', 'wrong_input']);
+  assertGanetiError(() => h.run({ OP_ID: 'OP_CLUSTER_DESTROY' }), 'OpPrereqError', [
+    'There are still 4 node(s) in this cluster.',
+    'wrong_input',
+  ]);
   h.cluster.nodes = [node(h.cluster, 1)];
-  assertError(() => h.run({ OP_ID: 'OP_CLUSTER_DESTROY' }), 'OpPrereqError', [
+  assertGanetiError(() => h.run({ OP_ID: 'OP_CLUSTER_DESTROY' }), 'OpPrereqError', [
     'There are still 8 instance(s) in this cluster.',
     'wrong_input',
   ]);
@@ -332,12 +310,12 @@ test('post-init, redist-conf, master IP and repair-disk-sizes answer as their LU
   assert.equal(h.run({ OP_ID: 'OP_CLUSTER_ACTIVATE_MASTER_IP' }), null);
   assert.equal(h.run({ OP_ID: 'OP_CLUSTER_DEACTIVATE_MASTER_IP' }), null);
   node(h.cluster, 1).offline = true;
-  assertError(() => h.run({ OP_ID: 'OP_CLUSTER_ACTIVATE_MASTER_IP' }), 'OpExecError', [
+  assertGanetiError(() => h.run({ OP_ID: 'OP_CLUSTER_ACTIVATE_MASTER_IP' }), 'OpExecError', [
     'Could not activate the master IP: Node is marked offline',
   ]);
   assert.deepEqual(h.run({ OP_ID: 'OP_CLUSTER_REPAIR_DISK_SIZES', instances: [] }), []);
   assert.ok(h.logs.includes(' - WARNING: Failure in blockdev_getdimensions call to node node1.example.com, ignoring'));
-  assertError(() => h.run({ OP_ID: 'OP_CLUSTER_REPAIR_DISK_SIZES', instances: ['nosuch'] }), 'OpPrereqError', [
+  assertGanetiError(() => h.run({ OP_ID: 'OP_CLUSTER_REPAIR_DISK_SIZES', instances: ['nosuch'] }), 'OpPrereqError', [
     "Instance 'nosuch' not known",
     'unknown_entity',
   ]);
@@ -347,7 +325,7 @@ test('renew crypto records a new SSH key type and checks the key size', () => {
   const h = harness();
   const renew = (extra: Record<string, unknown>) =>
     h.run({ OP_ID: 'OP_CLUSTER_RENEW_CRYPTO', node_certificates: false, renew_ssh_keys: true, verbose: false, debug: false, ...extra });
-  assertError(() => renew({ ssh_key_type: 'dsa', ssh_key_bits: 2048 }), 'OpPrereqError', [
+  assertGanetiError(() => renew({ ssh_key_type: 'dsa', ssh_key_bits: 2048 }), 'OpPrereqError', [
     'Invalid key type and bit size combination: dsa with 2048 bits',
     'wrong_input',
   ]);
@@ -424,7 +402,7 @@ test('verify group is true on the sample and false once a running instance lives
       '  - WARNING:EINSTANCEBADNODE:instance:web2.example.com:instance is marked as running and lives on offline node node2.example.com',
     ),
   );
-  assertError(() => verify('nosuch'), 'OpPrereqError', ["Node group 'nosuch' not found", 'unknown_entity']);
+  assertGanetiError(() => verify('nosuch'), 'OpPrereqError', ["Node group 'nosuch' not found", 'unknown_entity']);
 });
 
 test('verify group reports an N+1 memory shortfall', () => {
@@ -459,7 +437,7 @@ test('verify config is true on the sample; verify disks submits one group job pe
       ['OP_GROUP_VERIFY_DISKS', h.cluster.groups[1]?.uuid],
     ],
   );
-  assertError(() => h.run({ OP_ID: 'OP_CLUSTER_VERIFY_DISKS', group_name: 'nosuch' }), 'OpPrereqError', [
+  assertGanetiError(() => h.run({ OP_ID: 'OP_CLUSTER_VERIFY_DISKS', group_name: 'nosuch' }), 'OpPrereqError', [
     "Node group 'nosuch' not found",
     'unknown_entity',
   ]);
@@ -469,7 +447,7 @@ test('verify config is true on the sample; verify disks submits one group job pe
 
 test('OP_QUERY serves cluster, os and extstorage only, as LUQuery does', () => {
   const h = harness();
-  assertError(() => h.run({ OP_ID: 'OP_QUERY', what: 'node', fields: ['name'], use_locking: false }), 'OpPrereqError', [
+  assertGanetiError(() => h.run({ OP_ID: 'OP_QUERY', what: 'node', fields: ['name'], use_locking: false }), 'OpPrereqError', [
     "Unknown query resource 'node'",
     'wrong_input',
   ]);
@@ -496,7 +474,7 @@ test('OP_QUERY serves cluster, os and extstorage only, as LUQuery does', () => {
   });
   const c = h.run({ OP_ID: 'OP_QUERY', what: 'cluster', fields: ['cluster_name'], use_locking: false }) as { data: unknown };
   assert.deepEqual(c.data, [[[0, 'cluster.example.com']]]);
-  assertError(() => h.run({ OP_ID: 'OP_QUERY', what: 'cluster', fields: ['name'], use_locking: true }), 'OpPrereqError', [
+  assertGanetiError(() => h.run({ OP_ID: 'OP_QUERY', what: 'cluster', fields: ['name'], use_locking: true }), 'OpPrereqError', [
     'Can not use locking for cluster queries',
     'wrong_input',
   ]);
@@ -522,7 +500,7 @@ test('os diagnose answers rows of the requested fields from the OS catalogue', (
   // Online vm-capable nodes only: node5 is offline.
   assert.equal(Object.keys(row?.[4] as object).length, 4);
   assert.deepEqual(row?.[5], [20]);
-  assertError(() => h.run({ OP_ID: 'OP_OS_DIAGNOSE', output_fields: ['nosuch'], names: [] }), 'OpPrereqError', [
+  assertGanetiError(() => h.run({ OP_ID: 'OP_OS_DIAGNOSE', output_fields: ['nosuch'], names: [] }), 'OpPrereqError', [
     'Unknown output fields selected: nosuch',
     'wrong_input',
   ]);
@@ -533,7 +511,7 @@ test('extstorage diagnose answers the provider with its group status', () => {
   assert.deepEqual(h.run({ OP_ID: 'OP_EXT_STORAGE_DIAGNOSE', output_fields: ['name', 'nodegroup_status', 'parameters'], names: [] }), [
     ['demo-ext', { default: true, rack2: true }, [['pool', 'The storage pool to create volumes in']]],
   ]);
-  assertError(() => h.run({ OP_ID: 'OP_EXT_STORAGE_DIAGNOSE', output_fields: ['name'], names: ['nosuch'] }), 'OpExecError', [
+  assertGanetiError(() => h.run({ OP_ID: 'OP_EXT_STORAGE_DIAGNOSE', output_fields: ['name'], names: ['nosuch'] }), 'OpExecError', [
     "Some items were removed before retrieving their data: {'nosuch'}",
   ]);
 });
@@ -557,22 +535,22 @@ test('backup export writes the export to the target, drops older ones, answers t
   const h = harness();
   assert.deepEqual(h.run(exportOp({ instance_name: 'web1', target_node: 'node3' })), [true, [true]]);
   assert.deepEqual(h.cluster.exports, { 'node2.example.com': ['cache1.example.com'], 'node3.example.com': ['web1.example.com'] });
-  assert.equal(inst(h.cluster, 'web1').running, true);
+  assert.equal(instance(h.cluster, 'web1').running, true);
   assert.deepEqual(h.run(exportOp({ instance_name: 'db1', target_node: 'node2' })), [true, [true, true]]);
-  assertError(() => h.run(exportOp({ instance_name: 'web1', target_node: 'node4' })), 'OpPrereqError', [
+  assertGanetiError(() => h.run(exportOp({ instance_name: 'web1', target_node: 'node4' })), 'OpPrereqError', [
     "Can't use drained node node4.example.com",
     'wrong_state',
   ]);
-  assertError(() => h.run(exportOp({ instance_name: 'web1', target_node: 'node5' })), 'OpPrereqError', [
+  assertGanetiError(() => h.run(exportOp({ instance_name: 'web1', target_node: 'node5' })), 'OpPrereqError', [
     "Can't use offline node: node5.example.com",
     'wrong_state',
   ]);
-  assertError(
+  assertGanetiError(
     () => h.run(exportOp({ instance_name: 'web1', target_node: 'node2', remove_instance: true, shutdown: false })),
     'OpPrereqError',
     ['Can not remove instance without shutting it down before', 'wrong_state'],
   );
-  assertError(() => h.run(exportOp({ instance_name: 'web1', target_node: 'node2', mode: 'remote' })), 'OpPrereqError', [
+  assertGanetiError(() => h.run(exportOp({ instance_name: 'web1', target_node: 'node2', mode: 'remote' })), 'OpPrereqError', [
     'Missing X509 key name for encryption',
     'wrong_input',
   ]);
@@ -597,7 +575,7 @@ test('backup prepare answers null for local and the handshake dict for remote; r
   assert.deepEqual(Object.keys(remote), ['handshake', 'x509_key_name', 'x509_ca']);
   assert.equal(remote['handshake']?.[0], 0);
   assert.equal(remote['x509_key_name']?.length, 3);
-  assertError(() => h.run({ OP_ID: 'OP_BACKUP_PREPARE', instance_name: 'nosuch', mode: 'local' }), 'OpPrereqError', [
+  assertGanetiError(() => h.run({ OP_ID: 'OP_BACKUP_PREPARE', instance_name: 'nosuch', mode: 'local' }), 'OpPrereqError', [
     "Instance 'nosuch' not known",
     'unknown_entity',
   ]);
@@ -618,8 +596,8 @@ test('test delay resolves on_nodes onto the opcode and refuses a duration of zer
   assert.equal(exec(op, h.ctx), null);
   assert.deepEqual(op['on_nodes'], ['node2.example.com']);
   assert.deepEqual(op['on_node_uuids'], [node(h.cluster, 2).uuid, node(h.cluster, 1).uuid]);
-  assertError(() => h.run({ OP_ID: 'OP_TEST_DELAY', duration: 0 }), 'OpPrereqError', ['Duration must be greater than zero']);
-  assertError(() => h.run({ OP_ID: 'OP_TEST_DELAY', duration: 1, on_nodes: ['nosuch'] }), 'OpPrereqError', [
+  assertGanetiError(() => h.run({ OP_ID: 'OP_TEST_DELAY', duration: 0 }), 'OpPrereqError', ['Duration must be greater than zero']);
+  assertGanetiError(() => h.run({ OP_ID: 'OP_TEST_DELAY', duration: 1, on_nodes: ['nosuch'] }), 'OpPrereqError', [
     "Node 'nosuch' not known",
     'unknown_entity',
   ]);
@@ -629,13 +607,17 @@ test('test jqueue, os params and dummy answer as on the real master', () => {
   const h = harness();
   assert.equal(h.run({ OP_ID: 'OP_TEST_JQUEUE', notify_waitlock: false, notify_exec: false, log_messages: [], fail: false }), true);
   assert.deepEqual(h.logs, [' - INFO: Expanding names', ' - INFO: Executing']);
-  assertError(() => h.run({ OP_ID: 'OP_TEST_JQUEUE', log_messages: [], fail: true }), 'OpExecError', ['Opcode failure was requested']);
-  assertError(() => h.run({ OP_ID: 'OP_TEST_JQUEUE', log_messages: ['x'] }), 'OpExecError', ["Client didn't connect in time (timed out)"]);
+  assertGanetiError(() => h.run({ OP_ID: 'OP_TEST_JQUEUE', log_messages: [], fail: true }), 'OpExecError', [
+    'Opcode failure was requested',
+  ]);
+  assertGanetiError(() => h.run({ OP_ID: 'OP_TEST_JQUEUE', log_messages: ['x'] }), 'OpExecError', [
+    "Client didn't connect in time (timed out)",
+  ]);
   h.logs.length = 0;
   assert.equal(h.run({ OP_ID: 'OP_TEST_OS_PARAMS', osparams_secret: { a: 'b' } }), null);
   assert.deepEqual(h.logs, ["Secret OS parameters: {'a': 'b'}"]);
-  assertError(() => h.run({ OP_ID: 'OP_TEST_OS_PARAMS' }), 'OpExecError', ['Opcode needs secret parameters']);
-  assertError(() => h.run({ OP_ID: 'OP_TEST_DUMMY', result: 1, messages: [], fail: false, submit_jobs: false }), 'OpCodeUnknown', [
+  assertGanetiError(() => h.run({ OP_ID: 'OP_TEST_OS_PARAMS' }), 'OpExecError', ['Opcode needs secret parameters']);
+  assertGanetiError(() => h.run({ OP_ID: 'OP_TEST_DUMMY', result: 1, messages: [], fail: false, submit_jobs: false }), 'OpCodeUnknown', [
     'Unknown opcode',
   ]);
 });
@@ -670,15 +652,15 @@ test('test allocator answers the iallocator input text and runs the stand-in all
   const out = JSON.parse(alloc({ direction: 'out', iallocator: 'hail' }) as string) as { success: boolean; result: string[] };
   assert.equal(out.success, true);
   assert.deepEqual(out.result, ['node2.example.com', 'node1.example.com']);
-  assertError(() => alloc({ direction: 'out' }), 'OpPrereqError', ['Missing allocator name', 'wrong_input']);
-  assertError(() => alloc({ direction: 'in', name: 'web1' }), 'OpPrereqError', [
+  assertGanetiError(() => alloc({ direction: 'out' }), 'OpPrereqError', ['Missing allocator name', 'wrong_input']);
+  assertGanetiError(() => alloc({ direction: 'in', name: 'web1' }), 'OpPrereqError', [
     "Instance 'web1.example.com' already in the cluster",
     'already_exists',
   ]);
-  assertError(() => alloc({ direction: 'out', iallocator: 'nosuch' }), 'OpExecError', [
+  assertGanetiError(() => alloc({ direction: 'out', iallocator: 'nosuch' }), 'OpExecError', [
     "Failure while running the iallocator script: iallocator module 'nosuch' not found in the search path",
   ]);
-  assertError(() => alloc({ direction: 'in', mode: 'relocate', name: 'cache1' }), 'OpPrereqError', [
+  assertGanetiError(() => alloc({ direction: 'in', mode: 'relocate', name: 'cache1' }), 'OpPrereqError', [
     "Can't relocate non-mirrored instances",
     'wrong_input',
   ]);

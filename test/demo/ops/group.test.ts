@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildContext, GROUP_FIELDS, NETWORK_FIELDS } from '../../../src/demo/fields.js';
-import { assertGanetiError, harness, node } from './node-helpers.js';
+import { assertGanetiError, harness, node } from './harness.js';
 
 function groupField(h: ReturnType<typeof harness>, name: string, field: string): unknown {
   const spec = GROUP_FIELDS.find((f) => f.def.name === field);

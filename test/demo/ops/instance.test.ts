@@ -1,64 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { GanetiError, OpExecError } from '../../../src/errors.js';
-import type { ClusterData, InstanceData, NodeData } from '../../../src/demo/cluster.js';
+import type { NodeData } from '../../../src/demo/cluster.js';
 import { sampleCluster } from '../../../src/demo/cluster-sample.js';
-import type { OpContext } from '../../../src/demo/ops/context.js';
 import { INSTANCE_OPS } from '../../../src/demo/ops/instance.js';
-import type { OpCode } from '../../../src/protocols/luxi/types.js';
+import { OpExecError } from '../../../src/errors.js';
+import { assertGanetiError, type Harness, harness, NOW } from './harness.js';
 
 const WEB1 = 'web1.example.com';
 const BUILD1 = 'build1.example.com';
 const NODE = (n: number) => `node${n}.example.com`;
 
-interface Harness {
-  ctx: OpContext;
-  cluster: ClusterData;
-  logs: string[];
-  submitted: OpCode[][];
-  run(op: Record<string, unknown>): unknown;
-  inst(name: string): InstanceData;
-  node(n: number): NodeData;
-}
-
-/** A hand-built OpContext over a draft of the sample cluster, as the job queue gives one. */
-function harness(dryRun = false): Harness {
-  const cluster = structuredClone(sampleCluster());
-  const logs: string[] = [];
-  const submitted: OpCode[][] = [];
-  const ctx: OpContext = {
-    cluster,
-    now: () => 1800000000.5,
-    jobId: 7,
-    dryRun,
-    log: (m) => logs.push(m),
-    submitJobs: (jobs) => {
-      submitted.push(...jobs);
-      return jobs.map((_, i) => [true, 100 + i]);
-    },
-  };
-  const run = (op: Record<string, unknown>) => {
-    const exec = INSTANCE_OPS[String(op['OP_ID'])];
-    assert.ok(exec, `no executor for ${String(op['OP_ID'])}`);
-    return exec(op, ctx);
-  };
-  const inst = (name: string) => {
-    const found = cluster.instances.find((i) => i.name === name);
-    assert.ok(found, name);
-    return found;
-  };
-  const node = (n: number) => cluster.nodes.find((x) => x.name === NODE(n)) as NodeData;
-  return { ctx, cluster, logs, submitted, run, inst, node };
-}
-
 /** Asserts an OpPrereqError with Ganeti's exact wire arguments. */
 function assertPrereq(fn: () => unknown, message: string, code?: string) {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof GanetiError, String(err));
-    assert.equal(err.className, 'OpPrereqError');
-    assert.deepEqual(err.args, code === undefined ? [message] : [message, code]);
-    return true;
-  });
+  assertGanetiError(fn, 'OpPrereqError', code === undefined ? [message] : [message, code]);
 }
 
 /** mfree = mtotal - 4096 - running primaries' maxmem; dfree = dtotal - disk usage (cluster-sample.ts). */
@@ -89,7 +43,7 @@ describe('startup and shutdown', () => {
     assert.equal(web1.adminStateSource, 'admin');
     assert.equal(web1.running, false);
     assert.equal(web1.serialNo, 5);
-    assert.equal(web1.mtime, 1800000000.5);
+    assert.equal(web1.mtime, NOW);
     assert.equal(h.node(1).live?.mfree, before + 2048);
     assertAccounting(h);
   });
@@ -136,7 +90,7 @@ describe('startup and shutdown', () => {
   });
 
   test('a dry run checks and changes nothing', () => {
-    const h = harness(true);
+    const h = harness({ dryRun: true });
     h.run(op('OP_INSTANCE_SHUTDOWN', { instance_name: WEB1 }));
     assert.deepEqual(h.cluster, sampleCluster());
   });
@@ -181,7 +135,7 @@ describe('create, remove, rename, reinstall', () => {
   });
 
   test('a dry-run create answers node uuids, as LUInstanceCreate.dry_run_result does', () => {
-    const h = harness(true);
+    const h = harness({ dryRun: true });
     assert.deepEqual(h.run(createOp()), [h.node(1).uuid, h.node(2).uuid]);
   });
 

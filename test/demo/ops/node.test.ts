@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildContext, NODE_FIELDS } from '../../../src/demo/fields.js';
-import { assertGanetiError, harness, node } from './node-helpers.js';
+import { assertGanetiError, harness, node } from './harness.js';
 
 const N1 = 'node1.example.com';
 const N2 = 'node2.example.com';
