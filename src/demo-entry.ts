@@ -25,3 +25,5 @@ export type {
 export { JobQueue, DEFAULT_OP_DURATION_MS, DEFAULT_START_DELAY_MS } from './demo/jobs.js';
 export type { JobQueueOptions, JobTimers, Job, QueuedOp, OpStatus, Timestamp } from './demo/jobs.js';
 export { DemoParseError } from './demo/qlang.js';
+export { FaultRuleError, parseFaultRule, parseFaultRules } from './demo/faults.js';
+export type { FaultDecision, FaultRule, ResolvedFaultRule } from './demo/faults.js';

@@ -103,7 +103,7 @@ export type { RecvResult, ClientOptions, ConnectClientOptions, CallOptions, Stre
 export { UdsServer, createServer } from './dispatch/server.js';
 export type { ServerOptions, ServerStats } from './dispatch/server.js';
 export type { ResolvedServerOptions } from './dispatch/server-options.js';
-export { echoHandler } from './dispatch/handler.js';
+export { DropConnection, echoHandler } from './dispatch/handler.js';
 export type { Handler, RequestContext } from './dispatch/handler.js';
 // Luxi
 export {
@@ -247,3 +247,5 @@ export type {
 export { JobQueue, DEFAULT_OP_DURATION_MS, DEFAULT_START_DELAY_MS } from './demo/jobs.js';
 export type { JobQueueOptions, JobTimers, Job, QueuedOp } from './demo/jobs.js';
 export { DemoParseError } from './demo/qlang.js';
+export { FaultRuleError, parseFaultRule, parseFaultRules } from './demo/faults.js';
+export type { FaultDecision, FaultRule, ResolvedFaultRule } from './demo/faults.js';

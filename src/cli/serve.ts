@@ -26,6 +26,34 @@ Modes:
   --cluster FILE          (--demo) load the cluster from a JSON file instead of the sample
   --job-step DURATION     (--demo) time each simulated opcode takes (default 200ms)
 
+Fault rules (--demo), to test a tool's error paths:
+  --fault RULE            make matching opcodes fail, run longer, or drop the connection
+                          that submits them; repeatable
+  --faults FILE           more rules: a JSON list of {"op", "params", "after", "times",
+                          "fail", "delayMs", "drop"} objects (after the --fault rules)
+
+  RULE is OPCODE[:PARAM=VALUE...][:after=N][:times=N][:delay=DUR][:drop][:fail[=CLASS[:ARGS]]]
+  OPCODE      an OP_ID, or a glob such as OP_INSTANCE_* ('*' is any run of characters)
+  PARAM=VALUE only opcodes whose parameter has that value (instance_name=web1)
+  after=N     let the first N matching opcodes through (default 0)
+  times=N     then fire on N of them only (default: on every one)
+  fail        end the opcode in error, changing nothing: OpExecError "Fault rule RULE
+              made this opcode fail"
+  fail=CLASS[:ARGS]
+              a Ganeti error class instead (OpPrereqError, LockError, ...); ARGS is the
+              message, or for classes with several arguments one per ':' or a JSON list
+  delay=DUR   the opcode runs DUR longer before it finishes (or fails)
+  drop        the SubmitJob/SubmitManyJobs carrying the opcode gets no answer: the
+              connection is destroyed and no job is queued
+  Rules count opcodes as they are submitted; the first rule that fires decides. fail
+  goes last (its arguments may hold ':'); drop goes alone.
+  Examples:
+    --fault 'OP_INSTANCE_SHUTDOWN:fail=OpExecError:Could not shutdown instance web1'
+    --fault 'OP_INSTANCE_*:instance_name=web1:delay=2s'
+    --fault 'OP_INSTANCE_SHUTDOWN:after=1:times=1:fail'   (only the second shutdown fails)
+    --fault 'OP_INSTANCE_STARTUP:fail=OpPrereqError:Instance web1 is running:wrong_state'
+    --fault 'OP_TEST_DELAY:times=1:drop'                 (the first such job is dropped)
+
 Socket:
   --socket PATH           socket path (default ./run/ganeti-query for --demo,
                           ./run/ganeti-uds.sock for --echo; the directory is created)
@@ -56,6 +84,8 @@ export async function runServe(argv: string[]): Promise<number> {
       demo: { type: 'boolean' },
       cluster: { type: 'string' },
       'job-step': { type: 'string' },
+      fault: { type: 'string', multiple: true },
+      faults: { type: 'string' },
       socket: { type: 'string' },
       mode: { type: 'string' },
       'max-message-bytes': { type: 'string' },
@@ -75,6 +105,7 @@ export async function runServe(argv: string[]): Promise<number> {
   }
   if (values.echo === values.demo) throw new UsageError('serve needs exactly one of --echo or --demo');
   if (values.cluster !== undefined && !values.demo) throw new UsageError('--cluster goes with --demo');
+  if (!values.demo && (values.fault ?? values.faults) !== undefined) throw new UsageError('--fault and --faults go with --demo');
 
   const logger = stderrLogger(parseLogLevel(values['log-level'] ?? 'info'), values['log-json'] ? 'json' : 'text');
   const options: ServerOptions = { logger };
@@ -92,7 +123,10 @@ export async function runServe(argv: string[]): Promise<number> {
     const demo = await createDemoHandler({
       clusterFile: values.cluster,
       jobStepMs: values['job-step'] !== undefined ? parseDuration('--job-step', values['job-step']) : undefined,
+      faultRules: values.fault,
+      faultsFile: values.faults,
     });
+    for (const rule of demo.faults) logger.info({ rule: rule.label }, 'fault rule');
     handler = demo.handler;
     shutdownHandler = demo.close;
   } else {

@@ -7,6 +7,7 @@
 import { GanetiError } from '../errors.js';
 import { parseOpCode } from '../protocols/luxi/opcodes/parse.js';
 import type { JobId, JobLogEntry, JobStatus, OpCode } from '../protocols/luxi/types.js';
+import type { FaultDecision } from './faults.js';
 import { DemoParseError } from './qlang.js';
 
 /** Opcode statuses (Ganeti `OP_STATUS_*`). */
@@ -137,6 +138,8 @@ export class JobQueue {
   readonly #startOp: NonNullable<JobQueueOptions['startOp']>;
   /** Results of running opcodes, published when they finish. */
   readonly #results = new WeakMap<QueuedOp, unknown>();
+  /** What fault rules (faults.ts) decided for an opcode at submit. */
+  readonly #faults = new WeakMap<QueuedOp, FaultDecision>();
   readonly #jobs = new Map<number, Job>();
   readonly #handles = new Map<number, unknown>();
   readonly #listeners = new Set<Listener>();
@@ -170,9 +173,11 @@ export class JobQueue {
   /**
    * Queues a job and schedules its run. Appends Ganeti's `gnt:opcode:*` reason entry,
    * whose nanosecond timestamp is a bigint (above 2^53), to every opcode.
+   * @param faults what fault rules decided for each opcode (`drop` is the caller's business):
+   *   `fail` ends the opcode in that error instead of running it, `delayMs` lengthens its run.
    * @returns the job id.
    */
-  submit(ops: OpCode[]): number {
+  submit(ops: OpCode[], faults: readonly (FaultDecision | undefined)[] = []): number {
     const parsed = parseJobOps(ops);
     const id = this.#nextId++;
     const receivedTs = this.timestamp();
@@ -199,6 +204,10 @@ export class JobQueue {
         };
       }),
     };
+    job.ops.forEach((op, i) => {
+      const fault = faults[i];
+      if (fault) this.#faults.set(op, fault);
+    });
     this.#jobs.set(id, job);
     this.#schedule(id, this.#startDelayMs, () => this.#runOp(job, 0));
     this.#emit();
@@ -247,6 +256,16 @@ export class JobQueue {
     op.startTs = now;
     // The LU's constructor sets a missing debug level to 0 (cmdlib/base.py LogicalUnit).
     if (!Number.isInteger(op.input['debug_level'])) op.input = { ...op.input, debug_level: 0 };
+    const fault = this.#faults.get(op);
+    if (fault?.fail) {
+      // A fault rule's failure stands in for the LU: the opcode runs its time and ends in
+      // that error (#finishOp); its executor never runs, so nothing changes.
+      op.status = 'running';
+      op.execTs = now;
+      this.#emit();
+      this.#schedule(job.id, this.#runMs(op, fault), () => this.#finishOp(job, index));
+      return;
+    }
     const input = structuredClone(op.input) as Record<string, unknown>;
     const messages: string[] = [];
     try {
@@ -268,18 +287,29 @@ export class JobQueue {
     op.execTs = now;
     for (const m of messages) this.#log(job, op, m);
     this.#emit();
+    this.#schedule(job.id, this.#runMs(op, fault), () => this.#finishOp(job, index));
+  }
+
+  /** How long an opcode runs: OP_TEST_DELAY its `duration`, others `opDurationMs`; plus a fault rule's delay. */
+  #runMs(op: QueuedOp, fault: FaultDecision | undefined): number {
     let ms = this.#opDurationMs;
     const duration = op.input['duration'];
     if (op.input.OP_ID === 'OP_TEST_DELAY' && typeof duration === 'number' && duration >= 0) {
       ms = Math.min(duration * 1000, MAX_TEST_DELAY_MS);
     }
-    this.#schedule(job.id, ms, () => this.#finishOp(job, index));
+    return Math.min(ms + (fault?.delayMs ?? 0), 2 ** 31 - 1);
   }
 
   #finishOp(job: Job, index: number): void {
     const op = job.ops[index];
     if (op?.status !== 'running') return;
     op.endTs = this.timestamp();
+    const failure = this.#faults.get(op)?.fail;
+    if (failure) {
+      this.#failFrom(job, index, [failure[0], [...failure[1]]], op.endTs);
+      this.#emit();
+      return;
+    }
     op.status = 'success';
     op.result = this.#results.get(op) ?? null;
     this.#results.delete(op);

@@ -4,6 +4,7 @@
  * `Query/Server.hs handleCall`, including the texts the real luxid sends. Argument
  * decoding is the Luxi dispatch's job; this class only answers.
  */
+import { DropConnection } from '../dispatch/handler.js';
 import { GenericError, JobLost, OpExecError } from '../errors.js';
 import type {
   JobChange,
@@ -19,6 +20,7 @@ import type {
 } from '../protocols/luxi/types.js';
 import { LUXI_WFJC_TIMEOUT_SECONDS } from '../protocols/luxi/methods.js';
 import { sampleCluster, type ClusterData } from './cluster.js';
+import { FaultInjector, type FaultRule, type ResolvedFaultRule } from './faults.js';
 import { buildContext, type QueryContext } from './fields.js';
 import { type Job, JobQueue, jobFinalized, parseJobOps, type JobQueueOptions } from './jobs.js';
 import type { OpContext } from './ops/context.js';
@@ -32,6 +34,12 @@ export interface DemoLuxidOptions extends JobQueueOptions {
   cluster?: ClusterData;
   /** Same as `opDurationMs` (the CLI's `--job-step-ms`); `opDurationMs` wins when both are set. */
   jobStepMs?: number;
+  /**
+   * Fault rules (faults.ts; the CLI's `--fault`/`--faults`), checked here: matching opcodes
+   * fail with a chosen error, run longer, or get their client's SubmitJob dropped.
+   * @throws FaultRuleError for a bad rule. Default: none.
+   */
+  faults?: readonly (FaultRule | ResolvedFaultRule)[];
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -41,9 +49,11 @@ export class DemoLuxid implements LuxiImplementation {
   #cluster: ClusterData;
   readonly #jobs: JobQueue;
   readonly #timers: NonNullable<JobQueueOptions['timers']> | undefined;
+  readonly #faults: FaultInjector;
   #drained = false;
 
   constructor(options: DemoLuxidOptions = {}) {
+    this.#faults = new FaultInjector(options.faults ?? []);
     this.#cluster = structuredClone(options.cluster ?? sampleCluster());
     const opDurationMs = options.opDurationMs ?? options.jobStepMs;
     this.#jobs = new JobQueue({
@@ -96,7 +106,11 @@ export class DemoLuxid implements LuxiImplementation {
       return result;
     }
     this.#cluster = draft;
-    for (const ops of followUps) this.#jobs.submit(ops);
+    // Fault rules see these jobs too; no client waits for them, so none is dropped.
+    for (const ops of followUps) {
+      const faults = ops.map((o) => this.#faults.decide(o, false));
+      this.#jobs.submit(ops, faults);
+    }
     return result;
   }
 
@@ -190,18 +204,29 @@ export class DemoLuxid implements LuxiImplementation {
   /** @throws GenericError "Queue drained" while the drain flag is set. */
   SubmitJob(ops: OpCode[]): JobId {
     if (this.#drained) throw new GenericError('Queue drained');
-    return this.#jobs.submit(ops);
+    return this.#submitFromClient([ops])[0] as number;
   }
 
   SubmitJobToDrainedQueue(ops: OpCode[]): JobId {
-    return this.#jobs.submit(ops);
+    return this.#submitFromClient([ops])[0] as number;
   }
 
   /** @throws GenericError "Queue drained" while the drain flag is set. */
   SubmitManyJobs(jobs: OpCode[][]): SubmitManyResult[] {
     if (this.#drained) throw new GenericError('Queue drained');
+    return this.#submitFromClient(jobs).map((id): SubmitManyResult => [true, id]);
+  }
+
+  /**
+   * Parses a client's jobs, lets the fault rules decide on every opcode, then queues them.
+   * @throws DropConnection when a `drop` rule fires on any opcode: no job is queued.
+   */
+  #submitFromClient(jobs: OpCode[][]): number[] {
     const parsed = jobs.map(parseJobOps);
-    return parsed.map((ops): SubmitManyResult => [true, this.#jobs.submit(ops)]);
+    const faults = parsed.map((ops) => ops.map((op) => this.#faults.decide(op)));
+    const drop = faults.flat().find((f) => f?.drop);
+    if (drop) throw new DropConnection(`fault rule ${drop.rule.label}`);
+    return parsed.map((ops, i) => this.#jobs.submit(ops, faults[i]));
   }
 
   #jobUpdate(jobId: JobId, fields: string[], prevLogSerial: number | null): JobChange {

@@ -30,7 +30,8 @@ export interface RequestContext {
  *   closed, exactly as Ganeti does (UDSServer.hs `handleRawMessage`).
  * - `exec` returns the result (or a promise of it). A thrown GanetiError is sent as
  *   `[Class,[args]]`; any other exception as GenericError, and the connection stays open
- *   (Ganeti would drop the answer and leave the client hanging).
+ *   (Ganeti would drop the answer and leave the client hanging); a {@link DropConnection}
+ *   gets no answer and the connection is destroyed.
  */
 export interface Handler<I = unknown, O = unknown> {
   parse(method: unknown, args: unknown, context: RequestContext): I;
@@ -39,6 +40,16 @@ export interface Handler<I = unknown, O = unknown> {
   /** Long description of an input for debug logs (Ganeti `hInputLogLong`). */
   describeLong?(input: I): string;
   exec(input: I, context: RequestContext): O | Promise<O>;
+}
+
+/**
+ * Thrown by a handler's `exec` (or the rejection of its promise) to answer nothing: the
+ * server destroys the connection at once, as a daemon that dies in mid-request would
+ * (answers of earlier requests already made are written first). Ganeti's daemons never
+ * do this on purpose; it exists for fault injection (`serve --demo --fault RULE:drop`).
+ */
+export class DropConnection extends Error {
+  override readonly name = 'DropConnection';
 }
 
 /** A Handler that answers every request with its args: what `serve --echo` runs. */

@@ -12,7 +12,7 @@ import { childLogger, silentLogger, truncateForLog, type Logger } from '../logge
 import { buildResponse, parseCall, responseHead } from '../message.js';
 import { encodeJsonPieces, isLargeJsonValue } from '../json-pieces.js';
 import type { PeerCredentials } from '../transport/peer-credentials.js';
-import type { Handler, RequestContext } from './handler.js';
+import { DropConnection, type Handler, type RequestContext } from './handler.js';
 import type { ResolvedServerOptions, ServerStats } from './server-options.js';
 
 /** The end-of-message byte as a string, for appending to encoded (ASCII) JSON. */
@@ -170,7 +170,7 @@ export class ServerConnection {
   }
 
   #maybeFinish(): void {
-    if (this.#busy || this.#gone) return;
+    if (this.#busy || this.#gone || this.#stream.destroyed) return;
     const idle = this.#head === this.#queue.length;
     if (this.#closeAfterReply || (idle && (this.#inputEnded || this.#draining))) {
       if (this.#closeAfterReply && !this.#stream.writableEnded) {
@@ -318,12 +318,24 @@ export class ServerConnection {
   }
 
   #replyError(err: unknown): void {
+    if (err instanceof DropConnection) {
+      this.#drop();
+      return;
+    }
     const error = toGanetiError(err);
     this.#logger.warn({ error: String(error) }, 'Failed to execute request');
     this.#stats.requests++;
     this.#stats.errors++;
     this.#write(buildResponse(false, error.toWire()));
     if (this.#observed) diag.publishServerAnswer(this.#observed, false, error);
+  }
+
+  /** The handler asked for no answer (DropConnection): write the answers made so far, then destroy the connection. */
+  #drop(): void {
+    this.#logger.debug({}, 'handler dropped the connection without an answer');
+    this.#closeAfterReply = true; // #pump handles no further request
+    this.#flush();
+    this.#stream.destroy();
   }
 
   #context(): RequestContext {
