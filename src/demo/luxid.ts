@@ -5,7 +5,7 @@
  * decoding is the Luxi dispatch's job; this class only answers.
  */
 import { DropConnection } from '../dispatch/handler.js';
-import { GenericError, JobLost, OpExecError } from '../errors.js';
+import { GanetiError, GenericError, JobLost, OpExecError } from '../errors.js';
 import type {
   JobChange,
   JobId,
@@ -23,7 +23,7 @@ import { sampleCluster, type ClusterData } from './cluster.js';
 import { FaultInjector, type FaultRule, type ResolvedFaultRule } from './faults.js';
 import { buildContext, type QueryContext } from './fields.js';
 import { type Job, JobQueue, jobFinalized, parseJobOps, type JobQueueOptions } from './jobs.js';
-import type { OpContext } from './ops/context.js';
+import type { OpContext, OpExecutor } from './ops/context.js';
 import { OP_EXECUTORS } from './ops/index.js';
 import { DemoParseError, show } from './qlang.js';
 import { classicQuery, lookupItem, queryFields, runQuery } from './query.js';
@@ -43,6 +43,23 @@ export interface DemoLuxidOptions extends JobQueueOptions {
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Runs an executor; an error that is not Ganeti's (a bug of the demo met by some input)
+ * fails the opcode with OpExecError naming it, instead of ending the daemon.
+ */
+function runExecutor(execute: OpExecutor, op: Record<string, unknown>, ctx: OpContext): unknown {
+  try {
+    return execute(op, ctx);
+  } catch (err) {
+    if (err instanceof GanetiError) throw err;
+    const what = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    process.emitWarning(`demo executor of ${String(op['OP_ID'])} failed: ${what}`);
+    throw new OpExecError(
+      `Internal error of the demo cluster in ${String(op['OP_ID'])}: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+}
 
 /** A mock luxid. Call `close()` to stop job timers and release pending WaitForJobChange calls. */
 export class DemoLuxid implements LuxiImplementation {
@@ -99,7 +116,7 @@ export class DemoLuxid implements LuxiImplementation {
           return [true, this.#jobs.lastJobId + followUps.length];
         }),
     };
-    const result = execute(op, ctx);
+    const result = runExecutor(execute, op, ctx);
     if (dryRun) {
       // mcpu.py's words when it skips Exec.
       log(' - INFO: dry-run mode requested, not actually executing the operation');
