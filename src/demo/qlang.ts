@@ -5,7 +5,8 @@
  * Luxi client's business, not this module's.
  */
 import { ParameterError } from '../errors.js';
-import { LuxiParseError } from '../protocols/luxi/decode.js';
+import { compileFilterRegex, LuxiParseError } from '../protocols/luxi/decode.js';
+import type { PcreRegex } from '../protocols/luxi/pcre.js';
 import type { QueryCell } from '../protocols/luxi/types.js';
 import type { FieldSpec, QueryContext } from './fields.js';
 
@@ -32,7 +33,7 @@ export type Filter =
   | { op: 'not'; arg: Filter }
   | { op: 'true'; field: string }
   | { op: '==' | '<' | '>' | '<=' | '>='; field: string; value: FilterValue }
-  | { op: '=~'; field: string; re: RegExp }
+  | { op: '=~'; field: string; re: PcreRegex }
   | { op: '=[]'; field: string; value: FilterValue };
 
 /** Compact JSON for messages (bigints as digits). */
@@ -94,9 +95,10 @@ export function parseFilter(json: unknown, all: unknown = json): Filter {
   if (op === '=~') {
     if (typeof args[1] !== 'string') throw new DemoParseError(all, `Unable to read String from ${show(args[1])}`);
     try {
-      return { op: '=~', field: fieldName, re: new RegExp(args[1], 'u') };
+      return { op: '=~', field: fieldName, re: compileFilterRegex(args[1]) };
     } catch (err) {
-      throw new DemoParseError(all, `Can't compile regex '${args[1]}': ${(err as Error).message}`);
+      if (err instanceof LuxiParseError) throw new DemoParseError(all, err.message);
+      throw err;
     }
   }
   const value = readValue(all, args[1]);

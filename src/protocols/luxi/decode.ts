@@ -3,6 +3,7 @@
  * Ganeti's instances (`fromJVal`, `parseJobId`, `readFilter`, ...), so a parse failure reads
  * like the real luxid's. Pure functions; the method table (methods.ts) composes them.
  */
+import { compilePcre, PcreError, type PcreRegex } from './pcre.js';
 import type { JobId, QueryFilter } from './types.js';
 
 /** A Luxi request that luxid would refuse to parse. The server answers "Failed to parse request: <message>". */
@@ -234,6 +235,20 @@ function readFilterValue(v: unknown): void {
   fail(`Cannot deserialise filter value, expecting string or integer, got ${ppValue(v)}`);
 }
 
+/**
+ * Compiles an `=~` pattern as luxid does (PCRE, see pcre.ts).
+ * @throws LuxiParseError with luxid's text for a pattern PCRE refuses: `show` of libpcre's
+ *   (offset, message) pair, e.g. `(1,"missing )")` (Language.hs `mkRegex` fails with it).
+ */
+export function compileFilterRegex(pattern: string): PcreRegex {
+  try {
+    return compilePcre(pattern);
+  } catch (err) {
+    if (err instanceof PcreError) fail(`(${err.offset},${haskellShowString(err.reason)})`);
+    throw err;
+  }
+}
+
 /** Checks a query filter (Ganeti `readFilter`, Query/Language.hs) and returns it unchanged. */
 export function readFilter(v: unknown): QueryFilter {
   if (v === null) return null;
@@ -253,12 +268,7 @@ export function readFilter(v: unknown): QueryFilter {
     if (args.length !== 2) fail(`Cannot deserialise field/value pair, expected [fieldname, value] but got ${ppValue(args)}`);
     readString(args[0]);
     if (op === '=~') {
-      const re = readString(args[1]);
-      try {
-        new RegExp(re);
-      } catch (err) {
-        fail(`Can't compile regex '${re}': ${(err as Error).message}`);
-      }
+      compileFilterRegex(readString(args[1]));
     } else {
       readFilterValue(args[1]);
     }
