@@ -20,9 +20,11 @@ import type {
 } from '../protocols/luxi/types.js';
 import { LUXI_WFJC_TIMEOUT_SECONDS } from '../protocols/luxi/methods.js';
 import { sampleCluster, type ClusterData } from './cluster.js';
+import type { DemoState } from './state.js';
 import { FaultInjector, type FaultRule, type ResolvedFaultRule } from './faults.js';
 import { buildContext, type QueryContext } from './fields.js';
-import { type Job, JobQueue, jobFinalized, parseJobOps, type JobQueueOptions } from './jobs.js';
+import { DEFAULT_MAX_RUNNING_JOBS, type Job, JobQueue, jobFinalized, parseJobOps, type JobQueueOptions } from './jobs.js';
+import { opLocks } from './locks.js';
 import type { OpContext, OpExecutor } from './ops/context.js';
 import { OP_EXECUTORS } from './ops/index.js';
 import { DemoParseError, show } from './qlang.js';
@@ -40,9 +42,20 @@ export interface DemoLuxidOptions extends JobQueueOptions {
    * @throws FaultRuleError for a bad rule. Default: none.
    */
   faults?: readonly (FaultRule | ResolvedFaultRule)[];
+  /**
+   * A state saved by a previous demo (`snapshot()`, state.ts; the CLI's `--state`): its
+   * cluster, drain flag and jobs replace `cluster`; unfinished jobs go on as luxid's do after
+   * a restart. Default: a fresh queue over `cluster`.
+   */
+  state?: DemoState;
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The cluster's value when it is a positive integer (luxid reads its config), else `fallback`. */
+function positiveInt(v: unknown, fallback: number): number {
+  return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : fallback;
+}
 
 /**
  * Runs an executor; an error that is not Ganeti's (a bug of the demo met by some input)
@@ -67,18 +80,52 @@ export class DemoLuxid implements LuxiImplementation {
   readonly #jobs: JobQueue;
   readonly #timers: NonNullable<JobQueueOptions['timers']> | undefined;
   readonly #faults: FaultInjector;
+  /** Listeners of changes the job queue does not see (drain flag, watcher pause, filters). */
+  readonly #listeners = new Set<() => void>();
   #drained = false;
 
   constructor(options: DemoLuxidOptions = {}) {
     this.#faults = new FaultInjector(options.faults ?? []);
-    this.#cluster = structuredClone(options.cluster ?? sampleCluster());
+    this.#cluster = structuredClone(options.state?.cluster ?? options.cluster ?? sampleCluster());
+    this.#drained = options.state?.drained ?? false;
     const opDurationMs = options.opDurationMs ?? options.jobStepMs;
     this.#jobs = new JobQueue({
       startOp: (op, job, log) => this.#startOp(op, job, log),
+      maxRunningJobs: () => positiveInt(this.#cluster.info['max_running_jobs'], DEFAULT_MAX_RUNNING_JOBS),
+      filters: () => this.#cluster.filters,
+      locksFor: (op) => opLocks(op, this.#cluster),
       ...options,
       ...(opDurationMs !== undefined ? { opDurationMs } : {}),
     });
     this.#timers = options.timers;
+    if (options.state) this.#jobs.restore(structuredClone(options.state.jobs), options.state.nextJobId);
+  }
+
+  /** Everything needed to go on after a restart (`state` of the next DemoLuxid); a copy. */
+  snapshot(): DemoState {
+    return structuredClone({
+      cluster: this.#cluster,
+      drained: this.#drained,
+      nextJobId: this.#jobs.lastJobId + 1,
+      jobs: this.#jobs.list(true),
+    });
+  }
+
+  /**
+   * Calls `listener` after every change of the cluster, the queue or its flags (to save the
+   * state); returns the unsubscribe function.
+   */
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    const offJobs = this.#jobs.onChange(listener);
+    return () => {
+      this.#listeners.delete(listener);
+      offJobs();
+    };
+  }
+
+  #changed(): void {
+    for (const l of [...this.#listeners]) l();
   }
 
   /** The job queue, for inspection. */
@@ -324,11 +371,13 @@ export class DemoLuxid implements LuxiImplementation {
 
   SetDrainFlag(drained: boolean): boolean {
     this.#drained = drained;
+    this.#changed();
     return true;
   }
 
   SetWatcherPause(until: number | null): number | null {
     this.#cluster.watcherPause = until;
+    this.#changed();
     return until;
   }
 
@@ -353,6 +402,9 @@ export class DemoLuxid implements LuxiImplementation {
     const at = filters.findIndex((f) => f.uuid === id);
     if (at >= 0) filters[at] = rule;
     else filters.push(rule);
+    // A filter change makes luxid schedule again (configChangeNeedsRescheduling).
+    this.#jobs.reschedule();
+    this.#changed();
     return id;
   }
 
@@ -362,6 +414,8 @@ export class DemoLuxid implements LuxiImplementation {
     const at = filters.findIndex((f) => f.uuid === uuid);
     if (at < 0) throw new GenericError(`Filter rule with UUID ${uuid} does not exist`);
     filters.splice(at, 1);
+    this.#jobs.reschedule();
+    this.#changed();
     return null;
   }
 

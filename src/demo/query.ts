@@ -22,11 +22,12 @@ import {
 } from './fields.js';
 import { INSTANCE_FIELDS } from './fields-instance.js';
 import { JOB_FIELDS, type JobRow } from './fields-job.js';
+import { LOCK_FIELDS } from './fields-lock.js';
 import type { JobQueue } from './jobs.js';
 import { DemoParseError, checkFilterFields, evaluateFilter, nameMatches, parseFilter, requestedNames, type Filter } from './qlang.js';
 
 /** Resources the demo answers. */
-export type DemoResource = 'node' | 'instance' | 'group' | 'network' | 'export' | 'filter' | 'job';
+export type DemoResource = 'node' | 'instance' | 'group' | 'network' | 'export' | 'filter' | 'job' | 'lock';
 
 const byName = <T>(specs: FieldSpec<T>[]) => new Map(specs.map((s) => [s.def.name, s]));
 const TABLES = {
@@ -37,6 +38,7 @@ const TABLES = {
   export: byName(EXPORT_FIELDS),
   filter: byName(FILTER_FIELDS),
   job: byName(JOB_FIELDS),
+  lock: byName(LOCK_FIELDS),
 } as const;
 
 /** Ganeti's item type names, for "not supported" messages (Language.hs `ItemType` show). */
@@ -56,7 +58,7 @@ const ITEM_TYPES: Record<string, string> = {
 /**
  * Checks a resource name as luxid decodes it.
  * @throws DemoParseError for names Ganeti does not know (luxid fails to parse the request).
- * @throws GenericError "<call> '<ItemType>' not supported" for cluster, os and lock.
+ * @throws GenericError "<call> '<ItemType>' not supported" for cluster and os.
  */
 export function resolveResource(what: unknown, call: 'Query' | 'QueryFields'): DemoResource {
   if (typeof what !== 'string' || !(what in ITEM_TYPES)) {
@@ -168,6 +170,11 @@ export function runQuery(what: unknown, fields: readonly string[], filterJson: u
     case 'job': {
       const rows: JobRow[] = jobIds(flt, fields, jobs).map((id) => ({ id, job: jobs.get(id) }));
       return run(rows, TABLES.job, fields, flt, ctx);
+    }
+    case 'lock': {
+      // Always live: the lock allocation as it is now, rows by name (Query.hs `query` QRLock).
+      const rows = jobs.lockRows().sort((a, b) => niceCompare(a.name, b.name));
+      return run(rows, TABLES.lock, fields, flt, ctx);
     }
   }
 }

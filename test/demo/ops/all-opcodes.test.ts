@@ -43,6 +43,10 @@ function check(ops: OpCode[]): string | null {
   const clock = new FakeTimers();
   const demo = new DemoLuxid({ timers: clock, opDurationMs: 1, startDelayMs: 1 });
   try {
+    // Job 1 has succeeded, so the cases that depend on job 1 run (as job 1 itself, such a case
+    // would depend on itself and, as in luxid, stay queued for ever).
+    demo.SubmitJob([{ OP_ID: 'OP_TEST_DELAY', duration: 0.001, reason: [] }]);
+    clock.advance(10);
     const before = structuredClone(demo.cluster);
     const id = demo.SubmitJob(ops);
     // Long enough for any OP_TEST_DELAY sample, and for the jobs an opcode submits.
