@@ -13,16 +13,14 @@
 #      ganeti-haskell-3.0 openssl (apt-get update first only when the package
 #      lists do not know ganeti-3.0 yet);
 #   2. creates the daemon groups/users Ganeti expects (ganeti-wconfd refuses to
-#      start without them, even with --no-user-checks);
-#   3. unpacks the ganeti-testsuite .deb (apt-get download + dpkg -x, without
-#      installing it: it depends on the `ganeti` metapackage) into
-#      $GANETI_UDS_CACHE/testsuite, for its sample cluster configs.
+#      start without them, even with --no-user-checks).
+# The real daemons' cluster is the demo's own, exported as config.data by
+# 'ganeti-uds demo export-config' (test/interop/real-ganeti.sh): no
+# ganeti-testsuite download is needed.
 set -euo pipefail
 
-readonly CACHE="${GANETI_UDS_CACHE:-/var/cache/ganeti-uds-interop}"
 readonly PKGS=(ganeti-3.0 ganeti-htools-3.0 ganeti-haskell-3.0 openssl)
 readonly POLICY=/usr/sbin/policy-rc.d
-readonly SAMPLE=testsuite/usr/share/ganeti/testsuite/test/data/cluster_config_2.16.json
 
 fail() { echo "install-ganeti.sh: ERROR: $*" >&2; exit 1; }
 note() { echo "install-ganeti.sh: $*" >&2; }
@@ -125,27 +123,4 @@ for spec in \
   done
 done
 
-# --- 3. sample cluster config from ganeti-testsuite ---------------------------
-if [ ! -f "$CACHE/$SAMPLE" ]; then
-  note "unpacking ganeti-testsuite into $CACHE/testsuite"
-  mkdir -p "$CACHE"
-  tmp=$(mktemp -d "$CACHE/dl.XXXXXX")
-  chmod 0755 "$tmp"   # apt's _apt user must be able to write there
-  chown _apt "$tmp" 2>/dev/null || true
-  if ! (cd "$tmp" && apt-get download -q ganeti-testsuite > apt.log 2>&1); then
-    if (cd "$tmp" && apt-get update -q >/dev/null 2>&1 \
-        && apt-get download -q ganeti-testsuite > apt.log 2>&1); then :; else
-      cat "$tmp/apt.log" >&2 || true
-      rm -rf "$tmp"
-      fail "apt-get download ganeti-testsuite failed"
-    fi
-  fi
-  rm -rf "$CACHE/testsuite"
-  dpkg -x "$tmp"/ganeti-testsuite_*.deb "$CACHE/testsuite" \
-    || { rm -rf "$tmp"; fail "dpkg -x ganeti-testsuite failed"; }
-  rm -rf "$tmp"
-  [ -f "$CACHE/$SAMPLE" ] || fail "sample config $SAMPLE not in ganeti-testsuite"
-fi
-
-note "ok: $(dpkg-query -W -f='${Package} ${Version}\n' ganeti-3.0 | tr '\n' ' ')" \
-  "sample config in $CACHE/testsuite"
+note "ok: $(dpkg-query -W -f='${Package} ${Version}\n' ganeti-3.0 | tr '\n' ' ')"

@@ -2,7 +2,9 @@
  * Turns measurements into the report: the target checks (each pass/fail), the stdout
  * table, the Markdown summary and the two SVG charts. Pure functions over results.
  */
+import { median } from './lib/proc.js';
 import { barChart, logLogChart, type Bar } from './svg.js';
+import type { BigClusterResult } from './big-cluster.js';
 import { formatBytes, type IdleRow, type LargeRow, type PeerLargeRow, type Row } from './scenarios.js';
 
 /** Everything one run measured. */
@@ -16,6 +18,8 @@ export interface Results {
   /** Each library's own client and server on large messages (absent in older results). */
   peersLarge?: PeerLargeRow[];
   idle: IdleRow[];
+  /** Query of 10,000 instances, demo vs real luxid (absent in older results or when not run). */
+  bigCluster?: BigClusterResult;
   targets: Target[];
   elapsedSeconds: number;
 }
@@ -41,7 +45,12 @@ function target(name: string, value: number | undefined, op: '>=' | '<=', limit:
 }
 
 /** Evaluates the issue's targets; a target whose inputs were not measured has pass `undefined`. */
-export function evaluateTargets(rows: readonly Row[], large: readonly LargeRow[], idle: readonly IdleRow[]): Target[] {
+export function evaluateTargets(
+  rows: readonly Row[],
+  large: readonly LargeRow[],
+  idle: readonly IdleRow[],
+  big?: BigClusterResult,
+): Target[] {
   const t: Target[] = [];
   const serverSmall = row(rows, 'server-seq-c', 'ours') ?? row(rows, 'server-seq-node', 'ours');
   t.push(
@@ -114,6 +123,20 @@ export function evaluateTargets(rows: readonly Row[], large: readonly LargeRow[]
       gConns ? 'C client, echo' : 'not measured (no Ganeti)',
     ),
   );
+  if (big !== undefined) {
+    const what = `Query of ${big.rows} instances x ${big.fields} config fields`;
+    t.push(
+      target(
+        'big cluster: demo luxid time / real luxid time',
+        big.realMs.length > 0 ? big.demoVsReal : undefined,
+        '<=',
+        1,
+        'x',
+        big.realMs.length > 0 ? `${what}, both pinned` : `not measured (${big.realNote ?? 'no real luxid'})`,
+      ),
+    );
+    t.push(target('big cluster: demo answer / JSON.stringify of the rows', big.demoVsStringify, '<=', 2, 'x', `${what}, time ratio`));
+  }
   return t;
 }
 
@@ -204,6 +227,25 @@ export function textReport(r: Results): string {
           formatBytes(i.rssAfter),
           `${fmt(i.perConnection / 1024, 1)} KiB`,
         ]),
+      ]),
+    );
+  }
+  const big = r.bigCluster;
+  if (big !== undefined) {
+    out.push(
+      '',
+      `Big cluster (${big.spec}; Query of ${big.rows} instances, ${big.fields} config-only fields, ${formatBytes(big.answerBytes)} answer)`,
+    );
+    out.push(
+      pad([
+        ['side', 'ms per answer (median)', 'rounds'],
+        ['demo luxid (serve --demo)', fmt(median(big.demoMs), 1), big.demoMs.map((x) => fmt(x, 0)).join(' ')],
+        [
+          'real ganeti-luxid',
+          big.realMs.length > 0 ? fmt(median(big.realMs), 1) : 'not measured',
+          big.realMs.map((x) => fmt(x, 0)).join(' '),
+        ],
+        ['JSON.stringify of the rows', fmt(median(big.stringifyMs), 1), big.stringifyMs.map((x) => fmt(x, 0)).join(' ')],
       ]),
     );
   }

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { measureBigCluster, type BigClusterResult } from './big-cluster.js';
 import { BENCH_BUILD_DIR, canPin, compileC } from './lib/proc.js';
 import { evaluateTargets, markdownReport, sizeChart, textReport, throughputChart, type Results } from './report.js';
 import {
@@ -24,7 +25,7 @@ import {
   type Variant,
 } from './scenarios.js';
 
-const SECTIONS = ['server', 'client', 'pipe', 'conns', 'peers', 'ganeti', 'python', 'large', 'peers-large', 'idle'] as const;
+const SECTIONS = ['server', 'client', 'pipe', 'conns', 'peers', 'ganeti', 'python', 'large', 'peers-large', 'idle', 'big-cluster'] as const;
 const WCONFD = '/usr/lib/ganeti/3.0/usr/sbin/ganeti-wconfd';
 
 function parseArgs(argv: readonly string[]): { quick: boolean; only: Set<string>; summary: boolean } {
@@ -247,6 +248,7 @@ async function main(): Promise<void> {
   let large: LargeRow[] = [];
   let peersLarge: PeerLargeRow[] = [];
   const idle: IdleRow[] = [];
+  let bigCluster: BigClusterResult | undefined;
   try {
     for (const { section, group } of groups(c.server !== undefined, ganeti !== undefined, ganeti?.pinned === true)) {
       if (!args.only.has(section)) continue;
@@ -281,6 +283,19 @@ async function main(): Promise<void> {
       const n = args.quick ? 500 : 2000;
       idle.push(await measureIdle(env, 'ours', n), await measureIdle(env, 'raw', n));
     }
+    if (args.only.has('big-cluster')) {
+      // The real luxid took 40-80 s per answer on this cluster: one call per round.
+      bigCluster = await measureBigCluster({
+        repo,
+        rounds: args.quick ? 2 : 3,
+        calls: args.quick ? 3 : 5,
+        realCalls: 1,
+        realTimeoutMs: 300_000,
+        pinned,
+        progress: env.progress,
+      });
+      if (bigCluster.realNote !== undefined) notes.push(`big cluster: real luxid half not measured: ${bigCluster.realNote}`);
+    }
   } finally {
     ganeti?.stop();
     rmSync(work, { recursive: true, force: true });
@@ -298,7 +313,8 @@ async function main(): Promise<void> {
     large,
     peersLarge,
     idle,
-    targets: evaluateTargets(rows, large, idle),
+    ...(bigCluster !== undefined ? { bigCluster } : {}),
+    targets: evaluateTargets(rows, large, idle, bigCluster),
     elapsedSeconds: (Date.now() - started) / 1000,
   };
   const outDir = join(repo, 'bench/results');

@@ -1,6 +1,7 @@
 /** The table of subcommands: name, one-line summary, runner. */
 import { runBench } from './bench.js';
 import { runCall } from './call.js';
+import { runDemo } from './export-config.js';
 import { runJobs } from './jobs.js';
 import { runProxy } from './proxy.js';
 import { runQuery } from './query.js';
@@ -17,5 +18,6 @@ export const COMMANDS: Record<string, Command> = {
   query: { summary: 'list nodes, instances, groups, jobs or networks as a table, like gnt-* list', run: runQuery },
   jobs: { summary: 'list, watch or submit jobs (watch shows progress live)', run: runJobs },
   proxy: { summary: 'sit between clients and a real daemon and print every request/response pair', run: runProxy },
+  demo: { summary: 'demo cluster tools: export-config writes it as a Ganeti 3.0 config.data', run: runDemo },
   bench: { summary: 'measure round trips per second against a socket (or an in-process echo server)', run: runBench },
 };

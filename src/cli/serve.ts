@@ -23,8 +23,19 @@ Modes:
   --echo                  answer every request with success:true and result = its args
   --demo                  the mock luxid: a sample cluster and a simulated job queue that
                           real Ganeti clients (ganeti.luxi, hbal -L, gnt-*) accept
-  --cluster FILE          (--demo) load the cluster from a JSON file instead of the sample
+  --cluster FILE          (--demo) load the cluster from a JSON file instead of the sample:
+                          the demo's own shape, or a Ganeti 3.0 config.data (recognised
+                          by its shape; see 'ganeti-uds demo export-config --help')
+  --generate SPEC         (--demo) serve a generated cluster instead: SPEC is
+                          nodes=N,instances=M,groups=G[,seed=S][,templates=T+T...]
+                          (nodes 1-10000, instances 0-200000, groups 1-N, seed 0-4294967295,
+                          default 1; templates from drbd, plain, diskless, default all);
+                          the same SPEC gives the same cluster; not with --cluster
   --job-step DURATION     (--demo) time each simulated opcode takes (default 200ms)
+  --state FILE            (--demo) keep the cluster and the job queue in FILE across
+                          restarts: read at start when it exists (it then wins over
+                          --cluster/--generate), written atomically after every change;
+                          a file that is not a state is an error, never a silent reset
 
 Fault rules (--demo), to test a tool's error paths:
   --fault RULE            make matching opcodes fail, run longer, or drop the connection
@@ -83,6 +94,8 @@ export async function runServe(argv: string[]): Promise<number> {
       echo: { type: 'boolean' },
       demo: { type: 'boolean' },
       cluster: { type: 'string' },
+      generate: { type: 'string' },
+      state: { type: 'string' },
       'job-step': { type: 'string' },
       fault: { type: 'string', multiple: true },
       faults: { type: 'string' },
@@ -105,6 +118,11 @@ export async function runServe(argv: string[]): Promise<number> {
   }
   if (values.echo === values.demo) throw new UsageError('serve needs exactly one of --echo or --demo');
   if (values.cluster !== undefined && !values.demo) throw new UsageError('--cluster goes with --demo');
+  if (values.generate !== undefined && !values.demo) throw new UsageError('--generate goes with --demo');
+  if (values.state !== undefined && !values.demo) throw new UsageError('--state goes with --demo');
+  if (values.generate !== undefined && values.cluster !== undefined) {
+    throw new UsageError('--generate and --cluster cannot be used together: pick one cluster');
+  }
   if (!values.demo && (values.fault ?? values.faults) !== undefined) throw new UsageError('--fault and --faults go with --demo');
 
   const logger = stderrLogger(parseLogLevel(values['log-level'] ?? 'info'), values['log-json'] ? 'json' : 'text');
@@ -122,11 +140,15 @@ export async function runServe(argv: string[]): Promise<number> {
   if (values.demo) {
     const demo = await createDemoHandler({
       clusterFile: values.cluster,
+      generateSpec: values.generate,
       jobStepMs: values['job-step'] !== undefined ? parseDuration('--job-step', values['job-step']) : undefined,
       faultRules: values.fault,
       faultsFile: values.faults,
+      stateFile: values.state,
+      onStateError: (err: unknown) => logger.error({ file: values.state, err: String(err) }, 'cannot save the state'),
     });
     for (const rule of demo.faults) logger.info({ rule: rule.label }, 'fault rule');
+    if (values.state !== undefined) logger.info({ file: values.state, restored: demo.restored }, 'state');
     handler = demo.handler;
     shutdownHandler = demo.close;
   } else {

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sampleCluster } from './cluster-sample.js';
+import { fromConfigData, isConfigData } from './config-data.js';
 
 export { sampleCluster };
 
@@ -273,11 +274,14 @@ function checkIPolicy(path: string, p: unknown): void {
 /**
  * Validates a cluster description and returns a complete {@link ClusterData}.
  * @param input the parsed JSON value, or the JSON text itself.
- * @throws TypeError naming the missing or ill-typed key (`cluster data: nodes[2].group: ...`),
- *   or a SyntaxError for text that is not JSON.
+ * A Ganeti 3.0 config.data is recognised by its shape and read with `fromConfigData`.
+ * @throws TypeError naming the missing or ill-typed key (`cluster data: nodes[2].group: ...`,
+ *   `config.data: nodes["<uuid>"].group: ...`), or a SyntaxError for text that is not JSON.
  */
 export function loadCluster(input: unknown): ClusterData {
-  const raw: unknown = typeof input === 'string' ? JSON.parse(input) : input;
+  let raw: unknown = typeof input === 'string' ? JSON.parse(input) : input;
+  // A Ganeti config.data (/var/lib/ganeti/config.data) is recognised by its shape.
+  if (isConfigData(raw)) raw = fromConfigData(raw);
   const sample = sampleCluster();
   const c = checkObject('(top)', raw, sample, ['info', 'nodes']);
   const [n0] = sample.nodes;

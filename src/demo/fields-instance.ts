@@ -18,9 +18,15 @@ function beParams(i: InstanceData, c: QueryContext): Record<string, unknown> {
   return { ...cl?.['default'], ...i.beparams };
 }
 
+/** Hypervisor parameters that are the cluster's, not an instance's (Constants.hs `hvcGlobals`). */
+const HV_GLOBALS: readonly string[] = ['migration_bandwidth', 'migration_mode', 'migration_port', 'xen_cmd'];
+
+/** The instance's hypervisor parameters filled from the cluster's, globals left out (`getFilledInstHvParams`). */
 function hvParams(i: InstanceData, c: QueryContext): Record<string, unknown> {
   const cl = c.cluster.info['hvparams'] as Record<string, Record<string, unknown>> | undefined;
-  return { ...cl?.[i.hypervisor], ...i.hvparams };
+  const filled: Record<string, unknown> = { ...cl?.[i.hypervisor], ...i.hvparams };
+  for (const g of HV_GLOBALS) delete filled[g];
+  return filled;
 }
 
 /** Node offline => the live RPC fails with RS_OFFLINE. */
@@ -244,11 +250,12 @@ const FIELDS: FieldSpec<InstanceData>[] = [
   field('custom_nicparams', 'CustomNicParameters', 'other', 'Custom network interface parameters', (i) =>
     ok(i.nics.map((n) => ({ mode: n.mode, link: n.link, vlan: n.vlan }))),
   ),
-  // A parameter the instance's hypervisor does not have gives no data (Query/Instance.hs).
+  // A parameter the instance's hypervisor does not have, or a global one, is unavailable
+  // (Query/Instance.hs hvParamGetter: rsMaybeUnavail).
   ...HV_PARAMS.map(([p, kind, title]) =>
     field<InstanceData>(`hv/${p}`, title ?? `hv/${p}`, kind, `The "${p}" hypervisor parameter`, (i, c) => {
       const v = hvParams(i, c)[p];
-      return v === undefined ? NODATA : ok(v);
+      return v === undefined ? UNAVAIL : ok(v);
     }),
   ),
   ...BE_PARAMS.map(([p, kind, title]) =>

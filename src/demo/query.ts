@@ -14,6 +14,7 @@ import {
   OFFLINE,
   UNKNOWN,
   niceCompare,
+  niceSortBy,
   ok,
   unknownField,
   type ExportRow,
@@ -100,7 +101,7 @@ export function lookupItem<T extends Named>(items: readonly T[], kind: string, n
 
 function wanted<T extends Named>(all: T[], kind: string, flt: Filter, nameField: string): T[] {
   const names = requestedNames(flt, nameField)?.filter((n): n is string => typeof n === 'string') ?? [];
-  if (names.length === 0) return [...all].sort((a, b) => niceCompare(a.name, b.name));
+  if (names.length === 0) return niceSortBy(all, (item) => item.name);
   return names.map((n) => lookupItem(all, kind, n));
 }
 

@@ -285,7 +285,7 @@ test('a custom cluster is copied, so changes to the argument do not leak in', ()
   assert.equal(l.QueryNodes([], ['name'], false).length, 5);
 });
 
-test('hv/* fields give the merged hypervisor parameter, or no data where the hypervisor lacks it', (t) => {
+test('hv/* fields give the merged hypervisor parameter, or unavailable where the hypervisor lacks it', (t) => {
   const l = new DemoLuxid();
   t.after(() => l.close());
   const q = l.Query('instance', ['hv/acpi', 'hv/boot_order', 'hv/kernel_args', 'hv/nosuch'], ['=', 'name', 'web1.example.com']);
@@ -302,7 +302,8 @@ test('hv/* fields give the merged hypervisor parameter, or no data where the hyp
     [
       [0, true],
       [0, 'disk'],
-      [2, null],
+      // Query/Instance.hs hvParamGetter: rsMaybeUnavail of the filled parameters.
+      [3, null],
       [1, null],
     ],
   ]);

@@ -29,7 +29,13 @@ let missingReported = false;
  * to stderr, once per process, so a skipped interop run is visible in CI logs).
  */
 export function ganetiSkip(): string | false {
-  const needed = [join(GANETI_SBIN, 'ganeti-luxid'), join(GANETI_SBIN, 'ganeti-wconfd'), join(GANETI_PYTHONPATH, 'ganeti/luxi.py'), PYTHON];
+  const needed = [
+    join(GANETI_SBIN, 'ganeti-luxid'),
+    join(GANETI_SBIN, 'ganeti-wconfd'),
+    join(GANETI_PYTHONPATH, 'ganeti/luxi.py'),
+    join(GANETI_PYTHONPATH, 'cfgupgrade'),
+    PYTHON,
+  ];
   if (needed.every((path) => existsSync(path))) return false;
   if (!missingReported) {
     missingReported = true;
@@ -141,6 +147,12 @@ export interface RealGaneti {
   wconfdSocket: string;
   rootDir: string;
   hostname: string;
+  /**
+   * The config.data the daemons loaded (the demo's sample exported for this host by
+   * `ganeti-uds demo export-config`, normalised by cfgupgrade), copied before they started:
+   * load it into the demo to serve the same cluster.
+   */
+  configFile: string;
   /** Stops both daemons and their job processes, then removes the directory. Idempotent. */
   stop(): Promise<void>;
 }
@@ -187,18 +199,34 @@ export async function startRealGaneti(): Promise<RealGaneti> {
       rmSync(dir, { recursive: true, force: true });
       if (r.code !== 0) throw new Error(`real-ganeti.sh stop failed (${r.code}): ${r.stderr}`);
     }));
-  const started = await run('bash', [script, 'start', dir], { timeoutMs: 40_000 });
+  // The script exports the demo's cluster with our CLI (GANETI_UDS_CLI, else dist/cli.js, built if missing).
+  const env = { ...process.env, GANETI_UDS_CLI: cliPath(), PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}` };
+  const started = await run('bash', [script, 'start', dir], { timeoutMs: 40_000, env });
   if (started.code !== 0) {
     await stop().catch(() => {});
     throw new Error(`real-ganeti.sh start failed (exit ${started.code}):\n${started.stderr}`);
   }
-  const env = parseEnvLines(started.stdout);
-  const { LUXI_SOCKET, WCONFD_SOCKET, GANETI_ROOTDIR, GANETI_HOSTNAME } = env;
-  if (LUXI_SOCKET === undefined || WCONFD_SOCKET === undefined || GANETI_ROOTDIR === undefined || GANETI_HOSTNAME === undefined) {
+  const printed = parseEnvLines(started.stdout);
+  const { LUXI_SOCKET, WCONFD_SOCKET, GANETI_ROOTDIR, GANETI_HOSTNAME, CONFIG_DATA } = printed;
+  if (
+    LUXI_SOCKET === undefined ||
+    WCONFD_SOCKET === undefined ||
+    GANETI_ROOTDIR === undefined ||
+    GANETI_HOSTNAME === undefined ||
+    CONFIG_DATA === undefined
+  ) {
     await stop().catch(() => {});
     throw new Error(`real-ganeti.sh start printed no sockets:\n${started.stdout}`);
   }
-  return { dir, luxiSocket: LUXI_SOCKET, wconfdSocket: WCONFD_SOCKET, rootDir: GANETI_ROOTDIR, hostname: GANETI_HOSTNAME, stop };
+  return {
+    dir,
+    luxiSocket: LUXI_SOCKET,
+    wconfdSocket: WCONFD_SOCKET,
+    rootDir: GANETI_ROOTDIR,
+    hostname: GANETI_HOSTNAME,
+    configFile: CONFIG_DATA,
+    stop,
+  };
 }
 
 // ---------------------------------------------------------------------------------------

@@ -12,20 +12,24 @@
 #   DIR/<fqdn>/...      GANETI_ROOTDIR (virtual-cluster node root)
 #   DIR/state/*.pid     pids of the daemons (each is its own process group)
 #   DIR/state/*.out     stdout/stderr of the daemons and of the setup steps
+#   DIR/state/config.data  the config.data the daemons loaded (after cfgupgrade)
 #
 # Environment knobs (all optional):
-#   GANETI_TESTSUITE_DIR  unpacked ganeti-testsuite (default: looked up in
-#                         $GANETI_UDS_CACHE/testsuite/usr/share/ganeti/testsuite
-#                         and /usr/share/ganeti/testsuite)
-#   GANETI_UDS_CACHE      cache dir of .ci/install-ganeti.sh
-#                         (default /var/cache/ganeti-uds-interop)
+#   GANETI_UDS_CLI        built ganeti-uds CLI that exports the cluster
+#                         (default: dist/cli.js of this repository)
+#   REAL_GANETI_EXPORT_ARGS  more 'demo export-config' flags, e.g.
+#                         '--generate nodes=50,instances=400,groups=2'
+#                         (default: the demo's sample cluster)
+#   REAL_GANETI_CONFIG    a config.data made for this host, used instead of
+#                         exporting one
 #   REAL_GANETI_START_TIMEOUT  seconds to wait for both sockets (default 20)
 set -euo pipefail
 
 readonly SHARE=/usr/share/ganeti/3.0
 readonly SBIN=/usr/lib/ganeti/3.0/usr/sbin
 readonly PY=/usr/bin/python3
-readonly CACHE="${GANETI_UDS_CACHE:-/var/cache/ganeti-uds-interop}"
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
+readonly REPO
 readonly START_TIMEOUT="${REAL_GANETI_START_TIMEOUT:-20}"
 
 die() { echo "real-ganeti.sh: $*" >&2; exit 1; }
@@ -67,6 +71,7 @@ print_env() {
   printf 'WCONFD_SOCKET=%q\n' "$sockdir/ganeti-wconfd"
   printf 'GANETI_ROOTDIR=%q\n' "$root"
   printf 'GANETI_HOSTNAME=%q\n' "$host"
+  printf 'CONFIG_DATA=%q\n' "$STATE/config.data"
 }
 
 join_words() { tr -s ' \n' '  ' | sed 's/^ //; s/ $//'; }
@@ -127,69 +132,24 @@ running_pids() {
   done
 }
 
-find_testsuite() {
-  local d
-  for d in "${GANETI_TESTSUITE_DIR:-}" \
-           "$CACHE/testsuite/usr/share/ganeti/testsuite" \
-           /usr/share/ganeti/testsuite; do
-    if [ -n "$d" ] && [ -f "$d/test/data/cluster_config_2.16.json" ]; then
-      echo "$d"
-      return 0
-    fi
-  done
-  return 1
-}
-
-# Turn the 2.16 sample config into one for this host (then cfgupgrade makes it
-# 3.0): master renamed to the host name, every disk child gets a uuid, all node
-# addresses on loopback, master IP on loopback.
-make_config() {
-  local src=$1 dst=$2 host=$3
-  "$PY" - "$src" "$dst" "$host" <<'EOF'
-import json
-import sys
-import uuid
-
-src, dst, host = sys.argv[1:4]
-with open(src) as f:
-  cfg = json.load(f)
-
-cluster = cfg["cluster"]
-master_uuid = cluster["master_node"]
-for n in cfg["nodes"].values():
-  if n["name"] == host and n["uuid"] != master_uuid:
-    sys.exit("a non-master sample node is already called %s" % host)
-cfg["nodes"][master_uuid]["name"] = host
-
-# Loopback only: nothing here may send traffic to the sample's TEST-NET IPs.
-for idx, node_uuid in enumerate(sorted(cfg["nodes"]), start=1):
-  node = cfg["nodes"][node_uuid]
-  node["primary_ip"] = "127.0.1.%d" % idx
-  node["secondary_ip"] = "127.0.2.%d" % idx
-cluster["master_ip"] = "127.0.0.1"
-cluster["master_netdev"] = "lo"
-
-# Ganeti 3.0 wants a uuid on every disk, children included.
-def fix_children(disk):
-  for pos, child in enumerate(disk.get("children") or []):
-    if not child.get("uuid"):
-      child["uuid"] = str(uuid.uuid5(uuid.UUID(disk["uuid"]),
-                                     "child-%d" % pos))
-    fix_children(child)
-
-for disk_uuid, disk in cfg["disks"].items():
-  disk.setdefault("uuid", disk_uuid)
-  fix_children(disk)
-
-with open(dst, "w") as f:
-  json.dump(cfg, f, indent=2, sort_keys=True)
-EOF
+# The config.data both the real daemons and the demo serve: the demo's cluster
+# exported by our CLI (src/cli/export-config.ts) for this host: master node
+# renamed to the host name, node and master IPs on loopback, names in ASCII
+# (the real luxid sends non-ASCII as raw bytes).
+export_config() {
+  local dst=$1 host=$2 cli
+  cli=${GANETI_UDS_CLI:-$REPO/dist/cli.js}
+  [ -f "$cli" ] || die "$cli missing: build it with 'npm run build' or set GANETI_UDS_CLI"
+  # shellcheck disable=SC2086
+  if ! node "$cli" demo export-config "$dst" --master-name "$host" --loopback \
+      --ascii-names ${REAL_GANETI_EXPORT_ARGS:-} > "$STATE/export-config.out" 2>&1; then
+    cat "$STATE/export-config.out" >&2
+    die "ganeti-uds demo export-config failed"
+  fi
 }
 
 setup_root() {
   local host=$1 root=$2 ts data conf
-  ts=$(find_testsuite) || die "no ganeti-testsuite sample config found; run" \
-    "'sudo bash .ci/install-ganeti.sh' or set GANETI_TESTSUITE_DIR"
   data=$root/var/lib/ganeti
   conf=$root/etc/ganeti
   mkdir -p "$data/queue/archive" "$data/rapi" "$conf" \
@@ -198,8 +158,12 @@ setup_root() {
     "$root/var/log/ganeti" "$root/var/lock"
   chmod 0750 "$root/var/run/ganeti/socket"
 
-  make_config "$ts/test/data/cluster_config_2.16.json" "$data/config.data" \
-    "$host"
+  if [ -n "${REAL_GANETI_CONFIG:-}" ]; then
+    cp "$REAL_GANETI_CONFIG" "$data/config.data" \
+      || die "cannot copy REAL_GANETI_CONFIG $REAL_GANETI_CONFIG"
+  else
+    export_config "$data/config.data" "$host"
+  fi
   chmod 0640 "$data/config.data"
   printf '%s\n' "$host" > "$data/ssconf_master_node"
   : > "$data/known_hosts"
@@ -213,14 +177,17 @@ setup_root() {
   chmod 0600 "$data/server.pem"
   rm -f "$STATE/server.key" "$STATE/server.crt"
 
-  # Upgrade the 2.16 config to the installed version (3.0).
+  # Ganeti's own check of the file: cfgupgrade loads it with Python's objects
+  # (and verifies it), then writes it back normalised. The demo side serves the
+  # copy in state/config.data, taken before the daemons can change anything.
   if ! env GANETI_ROOTDIR="$root" GANETI_HOSTNAME="$host" \
       PYTHONPATH="$SHARE" PATH=/usr/sbin:/usr/bin:/sbin:/bin \
       "$PY" "$SHARE/cfgupgrade" --path="$data" --confdir="$conf" -f \
-      --no-verify --ignore-hostname > "$STATE/cfgupgrade.out" 2>&1; then
+      --ignore-hostname > "$STATE/cfgupgrade.out" 2>&1; then
     cat "$STATE/cfgupgrade.out" >&2
-    die "cfgupgrade failed"
+    die "cfgupgrade failed on the exported config.data"
   fi
+  cp "$data/config.data" "$STATE/config.data"
 }
 
 # Start one daemon in its own session/process group; record its pid.
