@@ -95,7 +95,7 @@ export type NamedTypeReader = (args: readonly ValueReader[], argTypes: readonly 
 const TUPLE_NAMES: Readonly<Record<number, string>> = { 2: 'Pair', 3: 'Triple', 4: 'Quadruple', 5: 'Tuple5' };
 
 /** Reads a tuple as Text.JSON does: an array of exactly that many values. */
-function tupleReader(elems: readonly ValueReader[]): ValueReader {
+export function tupleReader(elems: readonly ValueReader[]): ValueReader {
   if (elems.length === 0) {
     // `()`: Text.JSON reads the unit from an empty array.
     return (v) => {

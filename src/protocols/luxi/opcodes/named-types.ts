@@ -17,7 +17,7 @@ import {
   readReasonTrail,
   readString,
 } from '../decode.js';
-import { listReader, type NamedTypeReader, TypeReaders, type ValueReader, withDesc } from './htype.js';
+import { listReader, type NamedTypeReader, TypeReaders, tupleReader, type ValueReader, withDesc } from './htype.js';
 
 /** Ganeti's string enums (Types.hs `declareLADT`), wire values in constructor order. */
 export const ENUM_VALUES = {
@@ -261,14 +261,6 @@ function firstOf(...readers: ValueReader[]): ValueReader {
   };
 }
 
-function tuple(...elems: ValueReader[]): ValueReader {
-  return (v) => {
-    const name = { 2: 'Pair', 3: 'Triple' }[elems.length] ?? `${elems.length}-tuple`;
-    if (!Array.isArray(v) || v.length !== elems.length) fail(`Unable to read ${name}`);
-    return elems.map((read, i) => read(v[i]));
-  };
-}
-
 const readInt: ValueReader = readHaskellInt;
 const readNonEmptyString: ValueReader = (v) => {
   const s = readString(v);
@@ -373,9 +365,9 @@ const readDdmOldChanges: ValueReader = (v) => {
 function setParamsModsReader(item: ValueReader): ValueReader {
   const ddmFull = enumReader('DdmFull', ENUM_VALUES.DdmFull);
   const forms = firstOf(
-    nonEmptyList(tuple(readDdmOldChanges, item)),
-    nonEmptyList(tuple(ddmFull, readInt, item)),
-    nonEmptyList(tuple(ddmFull, readString, item)),
+    nonEmptyList(tupleReader([readDdmOldChanges, item])),
+    nonEmptyList(tupleReader([ddmFull, readInt, item])),
+    nonEmptyList(tupleReader([ddmFull, readString, item])),
   );
   return (v) => (Array.isArray(v) && v.length === 0 ? [] : forms(v));
 }
@@ -383,7 +375,7 @@ function setParamsModsReader(item: ValueReader): ValueReader {
 /** OpParams.hs `readRecreateDisks`: [] (all), disk indices, or [index, IDiskParams] pairs. */
 const readRecreateDisksInfo: ValueReader = (v) => {
   if (Array.isArray(v) && v.length === 0) return [];
-  for (const read of [listReader(readDiskIndex), listReader(tuple(readDiskIndex, readIDiskParams))]) {
+  for (const read of [listReader(readDiskIndex), listReader(tupleReader([readDiskIndex, readIDiskParams]))]) {
     try {
       const out = read(v) as unknown[];
       nonEmpty(out);
@@ -412,7 +404,7 @@ const readJobIdDep: ValueReader = (v) => {
 };
 
 /** Types.hs `JobDependency`: `[job id, [finalized statuses]]`. */
-const readJobDependency = tuple(readJobIdDep, listReader(enumReader('FinalizedJobStatus', ENUM_VALUES.FinalizedJobStatus)));
+const readJobDependency = tupleReader([readJobIdDep, listReader(enumReader('FinalizedJobStatus', ENUM_VALUES.FinalizedJobStatus))]);
 
 /** Types.hs `OpSubmitPriority`: an Int that must be one of the three priorities. */
 const readSubmitPriority: ValueReader = (v) => {
@@ -446,17 +438,7 @@ const NAMED: ReadonlyMap<string, NamedTypeReader> = new Map<string, NamedTypeRea
   ['IDiskParams', constant(readIDiskParams)],
   ['RecreateDisksInfo', constant(readRecreateDisksInfo)],
   ['ExportTarget', constant(readExportTarget)],
-  [
-    'NonEmpty',
-    unary((elem) => {
-      const list = listReader(elem);
-      return (v) => {
-        const out = list(v) as unknown[];
-        nonEmpty(out);
-        return out;
-      };
-    }),
-  ],
+  ['NonEmpty', unary(nonEmptyList)],
   [
     'NonNegative',
     unary((inner) => (v) => {
