@@ -1,8 +1,12 @@
 /**
  * A benchmark client process: `node build/bench/client.js '<json spec>'`, prints one JSON
  * line with its measurement. Modes: `load` (CONNS connections, DEPTH calls in flight on
- * each, counted after a warm-up), `large` (timed echo round trips of one big payload) and
- * `idle` (holds CONNS connections open without sending, until killed).
+ * each, counted after a warm-up), `large` (timed echo round trips of one big payload),
+ * `idle` (holds CONNS connections open without sending, until killed) and `burst` (CONNS
+ * connects started at once, each then answering one echo while all are held).
+ *
+ * Client kinds: `ours` (connectClient), `barejson` (the bare JSON reference; `rawjson` is
+ * its old name), `raw` (no JSON, load mode only) and the peer libraries of peers.ts.
  */
 import * as net from 'node:net';
 import { connectClient } from '../src/index.js';
@@ -14,7 +18,7 @@ export type ClientSpec =
   | { mode: 'load'; kind: string; socket: string; conns: number; depth: number; durationMs: number; warmupMs: number; msgBytes: number }
   | {
       mode: 'large';
-      /** `ours`, `rawjson` or a peer library (its own client). */
+      /** `ours`, `barejson` or a peer library (its own client). */
       kind: string;
       socket: string;
       bytes: number;
@@ -24,7 +28,14 @@ export type ClientSpec =
       /** Give up when one call takes longer than this (the answer then says `timedOut`). */
       callTimeoutMs?: number;
     }
-  | { mode: 'idle'; socket: string; conns: number };
+  | { mode: 'idle'; socket: string; conns: number }
+  | {
+      mode: 'burst';
+      socket: string;
+      conns: number;
+      /** `raw`: net.connect, no retry; `client`: connectClient with its default options. */
+      via: 'raw' | 'client';
+    };
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -35,8 +46,13 @@ function connectRaw(path: string): Promise<net.Socket> {
   });
 }
 
-/** A Caller over a plain socket with JSON.stringify / 0x03 scan / JSON.parse: the minimal JSON client. */
-async function connectRawJson(path: string): Promise<Caller> {
+/**
+ * The bare JSON reference client (perf-notes "Node good JSON"): one write of
+ * `JSON.stringify(request) + ETX` per call, the Buffer framer of the raw references
+ * (a chunk list, indexOf over new bytes only) and `JSON.parse(buf.toString())` per answer;
+ * no exactness scan, no ASCII check, no timeouts. Resolves with the whole answer object.
+ */
+async function connectBareJson(path: string): Promise<Caller> {
   const sock = await connectRaw(path);
   const waiting: Array<(value: unknown) => void> = [];
   sock.on(
@@ -60,7 +76,7 @@ async function connectOurs(path: string): Promise<Caller> {
 
 async function connectCaller(kind: string, path: string, index: number): Promise<Caller> {
   if (kind === 'ours') return connectOurs(path);
-  if (kind === 'rawjson') return connectRawJson(path);
+  if (kind === 'barejson' || kind === 'rawjson') return connectBareJson(path);
   if ((PEERS as readonly string[]).includes(kind)) return connectPeer(kind as Peer, path, index);
   throw new Error(`unknown client kind ${kind}`);
 }
@@ -75,7 +91,18 @@ async function window(spec: { durationMs: number; warmupMs: number }, counter: (
   return { ops, seconds: (performance.now() - t0) / 1000 };
 }
 
+/** Microseconds of CPU (user + system, all threads) this process used since `from`. */
+function cpuUsSince(from: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(from);
+  return d.user + d.system;
+}
+
+/**
+ * Answers counted in the window (`ops`, `seconds`), and for CPU per request: all answers so
+ * far (`total`, warm-up included) and this process's CPU time since the load began (`cpuUs`).
+ */
 async function load(spec: Extract<ClientSpec, { mode: 'load' }>): Promise<unknown> {
+  const cpu0 = process.cpuUsage();
   let count = 0;
   if (spec.kind === 'raw') {
     // No JSON: a fixed request, answers only counted, one new request per answer.
@@ -89,7 +116,7 @@ async function load(spec: Extract<ClientSpec, { mode: 'load' }>): Promise<unknow
       });
       sock.write(request.repeat(spec.depth));
     }
-    const result = await window(spec, () => count);
+    const result = { ...(await window(spec, () => count)), total: count, cpuUs: cpuUsSince(cpu0) };
     for (const sock of socks) sock.destroy();
     return result;
   }
@@ -113,7 +140,7 @@ async function load(spec: Extract<ClientSpec, { mode: 'load' }>): Promise<unknow
       );
     }
   }
-  const result = await window(spec, () => count);
+  const result = { ...(await window(spec, () => count)), total: count, cpuUs: cpuUsSince(cpu0) };
   stop = true;
   await Promise.race([Promise.all(loops), sleep(2000)]);
   for (const caller of callers) caller.close();
@@ -152,7 +179,7 @@ function withTimeout<T>(p: Promise<T>, ms: number | undefined): Promise<T | type
 
 /**
  * How many records came back, whatever the envelope: our client returns the result `[payload]`,
- * the raw JSON client and jayson the whole answer `{result: [payload]}`, json-rpc-2.0 the params
+ * the bare JSON client and jayson the whole answer `{result: [payload]}`, json-rpc-2.0 the params
  * `[payload]`, vscode-jsonrpc the params object `{args: [payload]}`, node-ipc the payload itself.
  */
 function echoedRecords(answer: unknown): number {
@@ -184,10 +211,89 @@ async function idle(spec: Extract<ClientSpec, { mode: 'idle' }>): Promise<void> 
   for (const s of socks) s.destroy();
 }
 
+/** What a burst reports: connects that succeeded, answers that came back, failures by errno code. */
+export interface BurstResult {
+  conns: number;
+  connected: number;
+  /** Answers received while every connection was still open. */
+  answered: number;
+  failures: Record<string, number>;
+}
+
+function errorCode(err: unknown): string {
+  const e = err as { code?: unknown; cause?: { code?: unknown }; message?: unknown };
+  return String(e.cause?.code ?? e.code ?? e.message ?? err);
+}
+
+/** Sends one echo request on a raw socket; resolves true when its answer arrives whole. */
+function rawEchoOnce(sock: net.Socket, n: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    let text = '';
+    sock.on('data', (chunk: Buffer) => {
+      text += chunk.toString('latin1');
+      if (text.includes('\x03')) resolve(text === `{"success":true,"result":[${n}]}\x03`);
+    });
+    sock.once('error', () => resolve(false));
+    sock.once('close', () => resolve(false));
+    sock.write(`{"method":"echo","args":[${n}]}\x03`);
+  });
+}
+
+/**
+ * Starts `conns` connects in one go (no pacing), then has every connection that got through
+ * make one echo call while all of them are held, then closes them all.
+ */
+async function burst(spec: Extract<ClientSpec, { mode: 'burst' }>): Promise<BurstResult> {
+  const failures: Record<string, number> = {};
+  const fail = (err: unknown): void => {
+    const code = errorCode(err);
+    failures[code] = (failures[code] ?? 0) + 1;
+  };
+  const result: BurstResult = { conns: spec.conns, connected: 0, answered: 0, failures };
+  if (spec.via === 'client') {
+    const settled = await Promise.allSettled(Array.from({ length: spec.conns }, () => connectClient(spec.socket)));
+    const clients = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : (fail(s.reason), [])));
+    result.connected = clients.length;
+    const answers = await Promise.allSettled(clients.map((c, i) => c.call('echo', [i])));
+    answers.forEach((a, i) => {
+      if (a.status === 'fulfilled' && JSON.stringify(a.value) === JSON.stringify([i])) result.answered++;
+      else if (a.status === 'rejected') fail(a.reason);
+    });
+    for (const c of clients) c.destroy();
+    return result;
+  }
+  const outcomes = await Promise.all(
+    Array.from(
+      { length: spec.conns },
+      () =>
+        new Promise<net.Socket | undefined>((resolve) => {
+          const sock = net.connect(spec.socket);
+          let connected = false;
+          sock.once('connect', () => {
+            connected = true;
+            resolve(sock);
+          });
+          sock.once('error', (err) => {
+            if (connected) return; // rawEchoOnce sees it
+            fail(err);
+            resolve(undefined);
+          });
+        }),
+    ),
+  );
+  const socks = outcomes.filter((s): s is net.Socket => s !== undefined);
+  for (const s of socks) s.on('error', () => {});
+  result.connected = socks.length;
+  const answers = await Promise.all(socks.map((s, i) => rawEchoOnce(s, i)));
+  result.answered = answers.filter(Boolean).length;
+  for (const s of socks) s.destroy();
+  return result;
+}
+
 async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2] ?? '{}') as ClientSpec;
   if (spec.mode === 'idle') return idle(spec);
-  const result = spec.mode === 'load' ? await load(spec) : await large(spec);
+  const result = spec.mode === 'load' ? await load(spec) : spec.mode === 'burst' ? await burst(spec) : await large(spec);
   process.stdout.write(JSON.stringify(result) + '\n');
   process.exit(0); // peer clients (node-ipc, jayson) may keep handles open
 }

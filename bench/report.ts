@@ -5,7 +5,7 @@
 import { median } from './lib/proc.js';
 import { barChart, logLogChart, type Bar } from './svg.js';
 import type { BigClusterResult } from './big-cluster.js';
-import { formatBytes, type IdleRow, type LargeRow, type PeerLargeRow, type Row } from './scenarios.js';
+import { formatBytes, type BurstRow, type IdleRow, type LargeRow, type LostAnswersRow, type PeerLargeRow, type Row } from './scenarios.js';
 
 /** Everything one run measured. */
 export interface Results {
@@ -18,13 +18,17 @@ export interface Results {
   /** Each library's own client and server on large messages (absent in older results). */
   peersLarge?: PeerLargeRow[];
   idle: IdleRow[];
+  /** Connect bursts (absent in older results). */
+  burst?: BurstRow[];
+  /** The lost-answers fuzz (absent in older results or when not run). */
+  lostAnswers?: LostAnswersRow;
   /** Query of 10,000 instances, demo vs real luxid (absent in older results or when not run). */
   bigCluster?: BigClusterResult;
   targets: Target[];
   elapsedSeconds: number;
 }
 
-/** One goal of the issue, checked against this run. */
+/** One goal, checked against this run. */
 export interface Target {
   name: string;
   /** The measured figure, in the unit of `goal`. */
@@ -32,39 +36,123 @@ export interface Target {
   goal: string;
   pass: boolean | undefined;
   basis: string;
+  /** One of issue 13's goals (printed first), rather than an earlier one kept as a guard. */
+  headline: boolean;
+  /** How to print the figure when two decimals would not do (counts: "4,995 of 5,000"). */
+  shown?: string;
+}
+
+/** What evaluateTargets needs beyond the throughput rows, large messages and idle memory. */
+export interface MoreResults {
+  burst?: readonly BurstRow[];
+  lostAnswers?: LostAnswersRow | undefined;
 }
 
 function row(rows: readonly Row[], group: string, label: string): Row | undefined {
   return rows.find((r) => r.group === group && r.label === label && r.samples.length > 0);
 }
 
-function target(name: string, value: number | undefined, op: '>=' | '<=', limit: number, unit: string, basis: string): Target {
+function target(
+  name: string,
+  value: number | undefined,
+  op: '>=' | '<=',
+  limit: number,
+  unit: string,
+  basis: string,
+  headline = false,
+): Target {
   const v = value ?? NaN;
   const pass = Number.isFinite(v) ? (op === '>=' ? v >= limit : v <= limit) : undefined;
-  return { name, value: v, goal: `${op} ${limit}${unit}`, pass, basis };
+  return { name, value: v, goal: `${op} ${limit.toLocaleString('en-US')}${unit}`, pass, basis, headline };
 }
 
-/** Evaluates the issue's targets; a target whose inputs were not measured has pass `undefined`. */
+/** A throughput ratio of ours against the group's reference, with the spread over rounds in the basis. */
+function ratioTarget(name: string, r: Row | undefined, limit: number, basis: string): Target {
+  const cpu = r !== undefined && Number.isFinite(r.cpuRatio) ? `; ${r.cpuOf} CPU per round trip ${fmt(r.cpuRatio)}x` : '';
+  const spread = r ? `; rounds ${fmt(r.ratioMin)}..${fmt(r.ratioMax)}${cpu}` : '';
+  return target(name, r?.ratio, '>=', limit, 'x', r ? `${basis}${spread}` : 'not measured', true);
+}
+
+/**
+ * The worst per-byte figure over the sizes above 1 MiB, relative to 1 MiB's: 1 is linear,
+ * 2 means some size costs twice as much per byte (undefined without 1 MiB and a larger size).
+ */
+export function worstPerByte(large: readonly LargeRow[], value: (l: LargeRow) => number): { ratio: number; at: number } | undefined {
+  const base = large.find((l) => l.bytes === 1 << 20);
+  if (base === undefined || !Number.isFinite(value(base)) || value(base) <= 0) return undefined;
+  const perByte = value(base) / base.bytes;
+  let worst: { ratio: number; at: number } | undefined;
+  for (const l of large) {
+    if (l.bytes <= base.bytes || !Number.isFinite(value(l))) continue;
+    const ratio = value(l) / l.bytes / perByte;
+    if (worst === undefined || ratio > worst.ratio) worst = { ratio, at: l.bytes };
+  }
+  return worst;
+}
+
+/** "16-32 MiB" */
+function spanText([from, to]: readonly [number, number]): string {
+  return `${formatBytes(from).replace(/ MiB$/, '')}-${formatBytes(to)}`;
+}
+
+/**
+ * Linearity robust to a fixed cost: the growth per added byte between the two largest sizes
+ * (from 1 MiB up) over the same between the next two down, e.g. (g(32)-g(16))/16 MiB over
+ * (g(16)-g(4))/12 MiB. 1 is linear; a cost growing with the square of the size gives ~2.4
+ * on 4, 16 and 32 MiB. Peak RSS at 1 MiB is mostly V8's young generation growing, not the
+ * message, which is why the multiple of the message size alone cannot judge linearity.
+ */
+export function marginalPerByte(
+  large: readonly LargeRow[],
+  value: (l: LargeRow) => number,
+): { ratio: number; upper: [number, number]; lower: [number, number]; upperPerByte: number; lowerPerByte: number } | undefined {
+  const points = large.filter((l) => l.bytes >= 1 << 20 && Number.isFinite(value(l))).sort((x, y) => x.bytes - y.bytes);
+  const [a, b, c] = points.slice(-3);
+  if (a === undefined || b === undefined || c === undefined) return undefined;
+  const upperPerByte = (value(c) - value(b)) / (c.bytes - b.bytes);
+  const lowerPerByte = (value(b) - value(a)) / (b.bytes - a.bytes);
+  if (!(lowerPerByte > 0)) return undefined;
+  return { ratio: upperPerByte / lowerPerByte, upper: [b.bytes, c.bytes], lower: [a.bytes, b.bytes], upperPerByte, lowerPerByte };
+}
+
+/**
+ * Evaluates the targets: issue 13's first (each ratio against bare JSON in the same
+ * alternating rounds, large messages, lost answers, connect bursts), then the earlier
+ * ones still kept (peers, the real wconfd, idle memory, the big cluster). A target whose
+ * inputs were not measured has pass `undefined`.
+ */
 export function evaluateTargets(
   rows: readonly Row[],
   large: readonly LargeRow[],
   idle: readonly IdleRow[],
   big?: BigClusterResult,
+  more: MoreResults = {},
 ): Target[] {
   const t: Target[] = [];
-  const serverSmall = row(rows, 'server-seq-c', 'ours') ?? row(rows, 'server-seq-node', 'ours');
+  const seqC = row(rows, 'server-seq-c', 'ours');
+  const seq = seqC ?? row(rows, 'server-seq-node', 'ours');
   t.push(
-    target('server, small messages, vs raw Node server', serverSmall?.ratio, '>=', 0.9, 'x', `${serverSmall?.title ?? 'not measured'}`),
+    ratioTarget(
+      'server, sequential, ours / bare JSON server',
+      seq,
+      0.95,
+      seqC ? 'C client, both on one CPU' : 'raw framer client (no C compiler), both on one CPU',
+    ),
   );
-  const clientSmall = row(rows, 'client-seq', 'ours');
-  t.push(target('client, small messages, vs raw Node client', clientSmall?.ratio, '>=', 0.9, 'x', clientSmall?.title ?? 'not measured'));
-  const pipe = row(rows, 'server-pipe', 'ours');
-  t.push(target('server, pipelined depth 64, vs raw Node server', pipe?.ratio, '>=', 0.5, 'x', pipe?.title ?? 'not measured'));
-  const conns = row(rows, 'server-conns', 'ours');
-  t.push(target('server, 64 connections, vs raw Node server', conns?.ratio, '>=', 0.8, 'x', conns?.title ?? 'not measured'));
+  t.push(ratioTarget('server, pipelined x64, ours / bare JSON server', row(rows, 'server-pipe', 'ours'), 0.9, 'C client'));
+  t.push(ratioTarget('server, 64 connections, ours / bare JSON server', row(rows, 'server-conns', 'ours'), 0.88, 'C client'));
+  t.push(ratioTarget('client, sequential, ours / bare JSON client', row(rows, 'client-seq', 'ours'), 0.92, 'C server, both on one CPU'));
   const l32 = large.find((l) => l.bytes === 32 << 20);
   t.push(
-    target('32 MiB echo round trip, ours vs minimal JSON client + C server', l32?.ratio, '<=', 3, 'x', 'time ratio (lower is better)'),
+    target(
+      '32 MiB echo, ours (client + server) / bare JSON client + C server',
+      l32?.ratio,
+      '<=',
+      3,
+      'x',
+      l32 ? `time ratio (lower is better); reference server ${l32.refServer}` : 'not measured',
+      true,
+    ),
   );
   t.push(
     target(
@@ -73,13 +161,70 @@ export function evaluateTargets(
       '<=',
       6,
       'x',
-      'VmHWM after clear_refs',
+      l32 ? 'VmHWM after clear_refs' : 'not measured',
+      true,
     ),
   );
-  const l1 = large.find((l) => l.bytes === 1 << 20);
-  const l16 = large.find((l) => l.bytes === 16 << 20);
-  const linear = l1 && l16 ? l16.oursMs / l16.bytes / (l1.oursMs / l1.bytes) : undefined;
-  t.push(target('linear scaling: time per byte at 16 MiB / at 1 MiB', linear, '<=', 2, 'x', 'our client + our server'));
+  const time = worstPerByte(large, (l) => l.oursMs);
+  t.push(
+    target(
+      'linear time: time per byte, worst size up to 32 MiB / at 1 MiB',
+      time?.ratio,
+      '<=',
+      2,
+      'x',
+      time ? `our client + our server; worst at ${formatBytes(time.at)}` : 'not measured',
+      true,
+    ),
+  );
+  const memory = marginalPerByte(large, (l) => l.oursPeakGrowth);
+  t.push(
+    target(
+      memory
+        ? `linear memory: server's peak RSS growth per added byte, ${spanText(memory.upper)} / ${spanText(memory.lower)}`
+        : "linear memory: server's peak RSS growth per added byte, top sizes / the sizes below",
+      memory?.ratio,
+      '<=',
+      1.5,
+      'x',
+      memory
+        ? `${fmt(memory.upperPerByte, 1)} vs ${fmt(memory.lowerPerByte, 1)} bytes per added byte (a fixed cost cancels out)`
+        : 'not measured',
+      true,
+    ),
+  );
+  const lost = more.lostAnswers;
+  const lostTarget = target(
+    `answers lost in a ${lost ? lost.frames.toLocaleString('en-US') : '50,000'}-frame fuzz run`,
+    lost?.lost,
+    '<=',
+    0,
+    '',
+    lost && Number.isFinite(lost.lost)
+      ? `hostile frames in 1-200 byte pieces, ${lost.connections} connections, seed ${lost.seed}`
+      : `not measured${lost?.note !== undefined ? ` (${lost.note})` : ''}`,
+    true,
+  );
+  if (lost && Number.isFinite(lost.lost)) lostTarget.shown = `${lost.lost} of ${lost.owed}`;
+  t.push(lostTarget);
+  for (const via of ['raw', 'client'] as const) {
+    const b = more.burst?.find((x) => x.via === via);
+    const measured = b !== undefined && b.note === undefined;
+    const failures = b ? Object.entries(b.failures).map(([code, n]) => `${code} ${n}`) : [];
+    const burstTarget = target(
+      `connect burst: ${via === 'raw' ? 'raw connects' : 'connectClient calls'} accepted and answered`,
+      measured ? b.answered : undefined,
+      '>=',
+      b?.conns ?? 5000,
+      '',
+      measured
+        ? `${b.conns} at once, default backlog; failures: ${failures.join(', ') || 'none'}`
+        : `not measured${b?.note !== undefined ? ` (${b.note})` : ''}`,
+      true,
+    );
+    if (measured) burstTarget.shown = `${b.answered} of ${b.conns}`;
+    t.push(burstTarget);
+  }
   const idleOurs = idle.find((i) => i.server === 'ours');
   t.push(
     target(
@@ -180,19 +325,65 @@ export function peersLargeLines(rows: readonly PeerLargeRow[]): string[] {
     );
 }
 
+/** The line that says where the run was made: Node version, CPUs, pinning, C references. */
+export function machineLine(r: Results): string {
+  return (
+    `Node ${r.machine.node}, ${r.machine.cpus} CPUs, ` +
+    `${r.machine.pinned ? 'sequential groups pinned to one CPU (taskset)' : 'no CPU pinning'}, ` +
+    `C references ${r.machine.cc ? 'compiled' : 'missing'}${r.quick ? ', --quick' : ''}`
+  );
+}
+
+/** The measured column of a target. */
+const measured = (t: Target): string => t.shown ?? fmt(t.value);
+
+/** The burst rows as table cells. */
+function burstCells(rows: readonly BurstRow[]): string[][] {
+  return rows.map((b) => [
+    b.via === 'raw' ? 'raw net.connect, no retry' : 'connectClient (default options)',
+    String(b.conns),
+    b.note === undefined ? String(b.connected) : '-',
+    b.note === undefined ? String(b.answered) : '-',
+    b.note ??
+      (Object.entries(b.failures)
+        .map(([code, n]) => `${code} ${n}`)
+        .join(', ') ||
+        'none'),
+  ]);
+}
+
+/** The lost-answers figures per hostile kind, as table cells. */
+function lostCells(l: LostAnswersRow): string[][] {
+  return Object.entries(l.byKind).map(([kind, k]) => [
+    kind,
+    String(k.connections),
+    String(k.owed),
+    String(k.lost),
+    `${k.errorTexts} of ${k.connections}`,
+  ]);
+}
+
 /** The plain-text report printed on stdout. */
 export function textReport(r: Results): string {
-  const out: string[] = [];
-  const table: string[][] = [['scenario / variant', 'rt/s (median)', 'ratio', 'min..max', 'vs']];
+  const out: string[] = [machineLine(r)];
+  const table: string[][] = [['scenario / variant', 'rt/s (median)', 'ratio', 'min..max', 'vs', 'CPU µs/rt', 'CPU ratio']];
   let group = '';
   for (const x of r.rows) {
     if (x.title !== group) {
       group = x.title;
-      table.push([x.title, '', '', '', '']);
+      table.push([x.title, '', '', '', '', `(${x.cpuOf})`, '']);
     }
-    table.push([`  ${x.label}`, x.error ? `error` : fmt(x.median, 0), fmt(x.ratio), `${fmt(x.ratioMin)}..${fmt(x.ratioMax)}`, x.ref]);
+    table.push([
+      `  ${x.label}`,
+      x.error ? `error` : fmt(x.median, 0),
+      fmt(x.ratio),
+      `${fmt(x.ratioMin)}..${fmt(x.ratioMax)}`,
+      x.ref,
+      fmt(x.cpuUs),
+      fmt(x.cpuRatio),
+    ]);
   }
-  out.push(pad(table));
+  if (r.rows.length > 0) out.push('', pad(table));
   if (r.large.length > 0) {
     out.push('', 'Large messages (echo round trip, structured payload)');
     const lt = [['size', 'ours ms', `ref ms`, 'ratio', 'ours µs/MiB', 'our peak RSS +', 'ref peak RSS +']];
@@ -249,8 +440,29 @@ export function textReport(r: Results): string {
       ]),
     );
   }
-  out.push('', 'Targets');
-  out.push(pad(r.targets.map((t) => [verdict(t.pass), t.name, fmt(t.value), t.goal, t.basis])));
+  const burst = r.burst ?? [];
+  if (burst.length > 0) {
+    out.push('', 'Connect burst (all at once, our server with its default backlog, in its own process)');
+    out.push(pad([['connects', 'started', 'connected', 'answered', 'failures'], ...burstCells(burst)]));
+  }
+  const lost = r.lostAnswers;
+  if (lost !== undefined) {
+    out.push(
+      '',
+      `Lost answers (fuzz: ${lost.frames} frames, ${lost.connections} connections, seed ${lost.seed}): ` +
+        (Number.isFinite(lost.lost) ? `lost ${lost.lost} of ${lost.owed}` : (lost.note ?? 'not measured')),
+    );
+    if (Object.keys(lost.byKind).length > 0) {
+      out.push(pad([['hostile frame', 'connections', 'answers owed', 'lost', 'error text arrived'], ...lostCells(lost)]));
+      const errs = Object.entries(lost.socketErrors).map(([code, n]) => `${code} ${n}`);
+      out.push(`client socket errors: ${errs.join(', ') || 'none'}; wrong answers ${lost.wrong}, extra ${lost.extra}, stuck ${lost.stuck}`);
+    }
+  }
+  const targetCells = (list: readonly Target[]): string[][] => list.map((t) => [verdict(t.pass), t.name, measured(t), t.goal, t.basis]);
+  out.push('', 'Targets (issue 13)');
+  out.push(pad(targetCells(r.targets.filter((t) => t.headline))));
+  out.push('', 'Other targets');
+  out.push(pad(targetCells(r.targets.filter((t) => !t.headline))));
   for (const n of r.notes) out.push(`note: ${n}`);
   return out.join('\n') + '\n';
 }
@@ -260,26 +472,38 @@ export function markdownReport(r: Results, chartPaths: { throughput: string; siz
   const lines: string[] = [
     '# Benchmark results',
     '',
-    `Run of \`npm run bench${r.quick ? ' -- --quick' : ''}\` on ${r.startedAt.slice(0, 10)}: ${r.machine.cpus} CPUs, Node ${r.machine.node}, ` +
-      `${r.machine.pinned ? 'sequential groups pinned to one CPU (taskset)' : 'no CPU pinning'}, C references ${r.machine.cc ? 'compiled' : 'missing'}; ` +
+    `Run of \`npm run bench${r.quick ? ' -- --quick' : ''}\` on ${r.startedAt.slice(0, 10)}: ${machineLine(r)}; ` +
       `${Math.round(r.elapsedSeconds)} s. Figures are medians over alternating rounds; ratios compare runs made moments apart. ` +
-      'The machine is a noisy VM: read the ratios, not the absolute numbers.',
+      'The machine is a noisy VM: read the ratios, not the absolute numbers. The throughput ratios are against bare JSON ' +
+      '(JSON.parse and JSON.stringify on the raw framer, no safety: what any Node peer costs at best), measured in the same rounds.',
     '',
-    '## Targets',
+    '## Targets (issue 13)',
     '',
     '| result | target | measured | goal | basis |',
     '|---|---|---:|---|---|',
-    ...r.targets.map((t) => `| ${verdict(t.pass)} | ${t.name} | ${fmt(t.value)} | ${t.goal} | ${t.basis} |`),
+    ...r.targets.filter((t) => t.headline).map((t) => `| ${verdict(t.pass)} | ${t.name} | ${measured(t)} | ${t.goal} | ${t.basis} |`),
+    '',
+    '## Other targets',
+    '',
+    '| result | target | measured | goal | basis |',
+    '|---|---|---:|---|---|',
+    ...r.targets.filter((t) => !t.headline).map((t) => `| ${verdict(t.pass)} | ${t.name} | ${measured(t)} | ${t.goal} | ${t.basis} |`),
     '',
     '## Throughput (round trips per second, ~100-byte messages)',
     '',
     `![throughput by scenario](${chartPaths.throughput})`,
     '',
-    '| scenario | variant | rt/s | ratio | min..max | reference |',
-    '|---|---|---:|---:|---:|---|',
+    'CPU µs per round trip: the CPU time (user + system, all threads) of the server in server scenarios, of the client ' +
+      "in client scenarios, over every answer of the run; CPU ratio: the reference's / this one's, median over rounds " +
+      '(higher is better, as for throughput). It counts work rather than wall time, so it holds up better than the ' +
+      'throughput ratio when other processes share the CPUs.',
+    '',
+    '| scenario | variant | rt/s | ratio | min..max | reference | CPU µs per round trip | CPU ratio |',
+    '|---|---|---:|---:|---:|---|---:|---:|',
     ...r.rows.map(
       (x) =>
-        `| ${x.title} | ${x.label} | ${x.error ? 'error' : fmt(x.median, 0)} | ${fmt(x.ratio)} | ${fmt(x.ratioMin)}..${fmt(x.ratioMax)} | ${x.ref} |`,
+        `| ${x.title} | ${x.label} | ${x.error ? 'error' : fmt(x.median, 0)} | ${fmt(x.ratio)} | ${fmt(x.ratioMin)}..${fmt(x.ratioMax)} | ${x.ref} | ` +
+        `${fmt(x.cpuUs)} (${x.cpuOf}) | ${fmt(x.cpuRatio)} |`,
     ),
     '',
     '## Large messages',
@@ -303,9 +527,49 @@ export function markdownReport(r: Results, chartPaths: { throughput: string; siz
         `| ${i.server} | ${i.conns} | ${formatBytes(i.rssBefore)} | ${formatBytes(i.rssAfter)} | ${fmt(i.perConnection / 1024, 1)} KiB |`,
     ),
     '',
+    ...burstMarkdown(r.burst ?? []),
+    ...lostMarkdown(r.lostAnswers),
   ];
   if (r.notes.length > 0) lines.push('## Notes', '', ...r.notes.map((n) => `* ${n}`), '');
   return lines.join('\n');
+}
+
+function burstMarkdown(rows: readonly BurstRow[]): string[] {
+  if (rows.length === 0) return [];
+  return [
+    '## Connect burst',
+    '',
+    'All connects started at once against our server in its own process, with its default listen backlog ' +
+      '(only the connection-count limits lifted); each connection then makes one echo call while all are held.',
+    '',
+    '| connects | started | connected | answered | failures |',
+    '|---|---:|---:|---:|---|',
+    ...burstCells(rows).map((c) => `| ${c.join(' | ')} |`),
+    '',
+  ];
+}
+
+function lostMarkdown(l: LostAnswersRow | undefined): string[] {
+  if (l === undefined) return [];
+  const errs = Object.entries(l.socketErrors).map(([code, n]) => `${code} ${n}`);
+  return [
+    '## Lost answers',
+    '',
+    `\`scripts/fuzz.mjs --lost-answers --frames=${l.frames} --seed=${l.seed}\`: ${l.connections} connections, each with ` +
+      'well-formed echo requests, one hostile frame at a random position and more requests after it, written in 1-200 byte ' +
+      'pieces; the server owes every answer before the hostile frame and the error answer for it. ' +
+      (Number.isFinite(l.lost) ? `**Lost ${l.lost} of ${l.owed}**` : `Not measured: ${l.note ?? ''}`) +
+      (Number.isFinite(l.lost) ? `; client socket errors: ${errs.join(', ') || 'none'}.` : ''),
+    '',
+    ...(Object.keys(l.byKind).length > 0
+      ? [
+          '| hostile frame | connections | answers owed | lost | error text arrived |',
+          '|---|---:|---:|---:|---:|',
+          ...lostCells(l).map((c) => `| ${c.join(' | ')} |`),
+          '',
+        ]
+      : []),
+  ];
 }
 
 function peersLargeMarkdown(rows: readonly PeerLargeRow[]): string[] {
@@ -353,9 +617,14 @@ export function sizeChart(r: Results): string {
     'round trip (ms)',
     [
       { name: 'ours (client+server)', points: r.large.map((l) => [l.bytes, l.oursMs] as const) },
-      { name: `minimal JSON + ${refServer === 'c' ? 'C' : 'raw Node'}`, points: r.large.map((l) => [l.bytes, l.refMs] as const) },
+      {
+        name: `bare JSON client + ${refServer === 'c' ? 'C' : 'raw framer'} server`,
+        points: r.large.map((l) => [l.bytes, l.refMs] as const),
+      },
     ],
     (x) => formatBytes(x),
     (y) => (y >= 1 ? String(y) : y.toString()),
   );
 }
+
+// ---------------------------------------------------------------------------------------

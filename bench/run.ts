@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: runs every scenario, prints a table on stdout (progress on stderr), and
  * writes bench/results/latest.json plus SVG charts. `--quick` shortens every measurement;
- * `--only=a,b` runs only the named sections; `--summary` also rewrites bench/RESULTS.md.
+ * `--only=a,b` runs only the named sections; `--summary` also rewrites bench/RESULTS.md;
+ * `--seed=N` seeds the lost-answers fuzz (default 13).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,37 +12,60 @@ import { measureBigCluster, type BigClusterResult } from './big-cluster.js';
 import { BENCH_BUILD_DIR, canPin, compileC } from './lib/proc.js';
 import { evaluateTargets, markdownReport, sizeChart, textReport, throughputChart, type Results } from './report.js';
 import {
+  measureBurst,
   measureGroup,
   measureIdle,
+  measureLostAnswers,
   formatBytes,
   measureLarge,
   measurePeersLarge,
+  type BurstRow,
   type Env,
   type Group,
   type IdleRow,
   type LargeRow,
+  type LostAnswersRow,
   type PeerLargeRow,
   type Row,
   type Variant,
 } from './scenarios.js';
 
-const SECTIONS = ['server', 'client', 'pipe', 'conns', 'peers', 'ganeti', 'python', 'large', 'peers-large', 'idle', 'big-cluster'] as const;
+const SECTIONS = [
+  'server',
+  'client',
+  'pipe',
+  'conns',
+  'peers',
+  'ganeti',
+  'python',
+  'large',
+  'peers-large',
+  'idle',
+  'burst',
+  'lost-answers',
+  'big-cluster',
+] as const;
+/** Issue 13: 5,000 concurrent connects, and a 50,000-frame lost-answers fuzz run. */
+const BURST_CONNECTS = 5000;
+const LOST_ANSWERS_FRAMES = 50_000;
 const WCONFD = '/usr/lib/ganeti/3.0/usr/sbin/ganeti-wconfd';
 
-function parseArgs(argv: readonly string[]): { quick: boolean; only: Set<string>; summary: boolean } {
+function parseArgs(argv: readonly string[]): { quick: boolean; only: Set<string>; summary: boolean; seed: number } {
   let quick = false;
   let summary = false;
+  let seed = 13;
   let only = new Set<string>(SECTIONS);
   for (const a of argv) {
     if (a === '--quick') quick = true;
     else if (a === '--summary') summary = true;
     else if (a.startsWith('--only=')) only = new Set(a.slice(7).split(','));
+    else if (/^--seed=\d+$/.test(a)) seed = Number(a.slice(7));
     else if (a === '--help' || a === '-h') {
-      process.stdout.write(`usage: npm run bench -- [--quick] [--only=${SECTIONS.join(',')}] [--summary]\n`);
+      process.stdout.write(`usage: npm run bench -- [--quick] [--only=${SECTIONS.join(',')}] [--summary] [--seed=N]\n`);
       process.exit(0);
     } else throw new Error(`unknown option ${a} (try --help)`);
   }
-  return { quick, only, summary };
+  return { quick, only, summary, seed };
 }
 
 const v = (label: string, server: string, client: string): Variant => ({ label, server, client });
@@ -50,27 +74,37 @@ const v = (label: string, server: string, client: string): Variant => ({ label, 
 function groups(hasC: boolean, wconfd: boolean, wconfdPinned = false): Array<{ section: string; group: Group }> {
   const refServer = hasC ? 'c' : 'raw';
   const loadClient = hasC ? 'c' : 'raw';
+  // Every ratio is against bare JSON (JSON.parse + JSON.stringify on the raw framer, no
+  // safety: what any Node peer costs at best), measured in the same alternating rounds;
+  // the raw framer (no JSON) and C show the floors beside it.
   const servers = (client: string): Variant[] => [
     v('ours', 'ours', client),
-    v('raw Node', 'raw', client),
+    v('bare JSON', 'barejson', client),
+    v('raw framer', 'raw', client),
     ...(hasC ? [v('C epoll', 'c', client)] : []),
   ];
   const clients = (server: string): Variant[] => [
     v('ours', server, 'ours'),
-    v('raw Node', server, 'raw'),
-    v('minimal JSON', server, 'rawjson'),
+    v('bare JSON', server, 'barejson'),
+    v('raw framer', server, 'raw'),
   ];
-  const base = { conns: 1, depth: 1, msgBytes: 100, pinned: true, ref: 'raw Node' };
+  const base = { conns: 1, depth: 1, msgBytes: 100, pinned: true, ref: 'bare JSON' };
   const list: Array<{ section: string; group: Group }> = [];
   if (hasC)
     list.push({ section: 'server', group: { ...base, id: 'server-seq-c', title: 'server, sequential, C client', variants: servers('c') } });
   list.push({
     section: 'server',
-    group: { ...base, id: 'server-seq-node', title: 'server, sequential, raw Node client', variants: servers('raw') },
+    group: { ...base, id: 'server-seq-node', title: 'server, sequential, raw framer client', variants: servers('raw') },
   });
   list.push({
     section: 'client',
-    group: { ...base, id: 'client-seq', title: `client, sequential, ${hasC ? 'C' : 'raw Node'} server`, variants: clients(refServer) },
+    group: {
+      ...base,
+      id: 'client-seq',
+      title: `client, sequential, ${hasC ? 'C' : 'raw framer'} server`,
+      variants: clients(refServer),
+      cpuOf: 'client',
+    },
   });
   list.push({
     section: 'pipe',
@@ -79,7 +113,7 @@ function groups(hasC: boolean, wconfd: boolean, wconfdPinned = false): Array<{ s
       pinned: false,
       depth: 64,
       id: 'server-pipe',
-      title: `server, pipelined depth 64, ${hasC ? 'C' : 'raw Node'} client`,
+      title: `server, pipelined depth 64, ${hasC ? 'C' : 'raw framer'} client`,
       variants: servers(loadClient),
     },
   });
@@ -90,8 +124,9 @@ function groups(hasC: boolean, wconfd: boolean, wconfdPinned = false): Array<{ s
       pinned: false,
       depth: 64,
       id: 'client-pipe',
-      title: `client, pipelined depth 64, ${hasC ? 'C' : 'raw Node'} server`,
-      variants: clients(refServer).slice(0, 2),
+      title: `client, pipelined depth 64, ${hasC ? 'C' : 'raw framer'} server`,
+      variants: clients(refServer),
+      cpuOf: 'client',
     },
   });
   list.push({
@@ -101,7 +136,7 @@ function groups(hasC: boolean, wconfd: boolean, wconfdPinned = false): Array<{ s
       pinned: false,
       conns: 64,
       id: 'server-conns',
-      title: `server, 64 connections, ${hasC ? 'C' : 'raw Node'} client`,
+      title: `server, 64 connections, ${hasC ? 'C' : 'raw framer'} client`,
       variants: servers(loadClient),
     },
   });
@@ -112,8 +147,9 @@ function groups(hasC: boolean, wconfd: boolean, wconfdPinned = false): Array<{ s
       pinned: false,
       conns: 64,
       id: 'client-conns',
-      title: `client, 64 connections, ${hasC ? 'C' : 'raw Node'} server`,
-      variants: clients(refServer).slice(0, 2),
+      title: `client, 64 connections, ${hasC ? 'C' : 'raw framer'} server`,
+      variants: clients(refServer),
+      cpuOf: 'client',
     },
   });
   const peers = [
@@ -170,10 +206,10 @@ function groups(hasC: boolean, wconfd: boolean, wconfdPinned = false): Array<{ s
       section: 'python',
       group: {
         ...base,
-        ref: refServer === 'c' ? 'C epoll' : 'raw Node',
+        ref: refServer === 'c' ? 'C epoll' : 'raw framer',
         id: 'python-seq',
         title: "Ganeti's Python luxi client, sequential",
-        variants: [v('ours', 'ours', 'python'), v(refServer === 'c' ? 'C epoll' : 'raw Node', refServer, 'python')],
+        variants: [v('ours', 'ours', 'python'), v(refServer === 'c' ? 'C epoll' : 'raw framer', refServer, 'python')],
       },
     });
   }
@@ -229,6 +265,8 @@ async function main(): Promise<void> {
     node: process.execPath,
     clientJs: join(BENCH_BUILD_DIR, 'client.js'),
     serverJs: join(BENCH_BUILD_DIR, 'server.js'),
+    fuzzJs: join(repo, 'scripts/fuzz.mjs'),
+    libJs: join(BENCH_BUILD_DIR, '..', 'src', 'index.js'),
     cServer: c.server,
     cClient: c.client,
     external: {},
@@ -248,6 +286,8 @@ async function main(): Promise<void> {
   let large: LargeRow[] = [];
   let peersLarge: PeerLargeRow[] = [];
   const idle: IdleRow[] = [];
+  let burst: BurstRow[] = [];
+  let lostAnswers: LostAnswersRow | undefined;
   let bigCluster: BigClusterResult | undefined;
   try {
     for (const { section, group } of groups(c.server !== undefined, ganeti !== undefined, ganeti?.pinned === true)) {
@@ -261,6 +301,7 @@ async function main(): Promise<void> {
         { bytes: 1 << 10, iterations: args.quick ? 100 : 300 },
         { bytes: 64 << 10, iterations: args.quick ? 30 : 100 },
         { bytes: 1 << 20, iterations: args.quick ? 8 : 20 },
+        { bytes: 4 << 20, iterations: args.quick ? 4 : 8 },
         { bytes: 16 << 20, iterations: args.quick ? 3 : 4 },
         { bytes: 32 << 20, iterations: args.quick ? 3 : 4 },
       ];
@@ -283,6 +324,8 @@ async function main(): Promise<void> {
       const n = args.quick ? 500 : 2000;
       idle.push(await measureIdle(env, 'ours', n), await measureIdle(env, 'raw', n));
     }
+    if (args.only.has('burst')) burst = await measureBurst(env, BURST_CONNECTS);
+    if (args.only.has('lost-answers')) lostAnswers = await measureLostAnswers(env, LOST_ANSWERS_FRAMES, args.seed);
     if (args.only.has('big-cluster')) {
       // The real luxid took 40-80 s per answer on this cluster: one call per round.
       bigCluster = await measureBigCluster({
@@ -304,6 +347,8 @@ async function main(): Promise<void> {
   for (const r of rows) if (r.error !== undefined) notes.push(`${r.title} / ${r.label}: ${r.error}`);
   for (const p of peersLarge)
     if (p.note !== undefined) notes.push(`peers on large messages / ${p.label} / ${formatBytes(p.bytes)}: ${p.note}`);
+  for (const b of burst) if (b.note !== undefined) notes.push(`connect burst / ${b.via}: ${b.note}`);
+  if (lostAnswers?.note !== undefined) notes.push(`lost answers: ${lostAnswers.note}`);
   const results: Results = {
     startedAt: new Date(started).toISOString(),
     quick: args.quick,
@@ -313,8 +358,10 @@ async function main(): Promise<void> {
     large,
     peersLarge,
     idle,
+    burst,
+    ...(lostAnswers !== undefined ? { lostAnswers } : {}),
     ...(bigCluster !== undefined ? { bigCluster } : {}),
-    targets: evaluateTargets(rows, large, idle, bigCluster),
+    targets: evaluateTargets(rows, large, idle, bigCluster, { burst, lostAnswers }),
     elapsedSeconds: (Date.now() - started) / 1000,
   };
   const outDir = join(repo, 'bench/results');

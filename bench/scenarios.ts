@@ -1,10 +1,13 @@
 /**
  * The measurements: throughput groups (one client kind against several servers, or the
  * reverse, measured in alternating rounds so every ratio compares runs made moments
- * apart), large-message round trips with the server's peak RSS, and idle-connection memory.
+ * apart), large-message round trips with the server's peak RSS, idle-connection memory,
+ * connect bursts and the lost-answers fuzz.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { BurstResult } from './client.js';
 import { memoryOf, median, resetPeak, runJson, startServer, type ServerProc } from './lib/proc.js';
 
 /** Where the programs are and how long to measure. */
@@ -12,6 +15,9 @@ export interface Env {
   node: string;
   clientJs: string;
   serverJs: string;
+  /** scripts/fuzz.mjs (its lost-answers pass) and the library index.js it is run against. */
+  fuzzJs: string;
+  libJs: string;
   cServer: string | undefined;
   cClient: string | undefined;
   /** External sockets (e.g. the real wconfd), by server kind. */
@@ -43,6 +49,8 @@ export interface Group {
   pinned: boolean;
   ref: string;
   variants: Variant[];
+  /** Whose CPU time per request is measured: the server's (default) or the client's. */
+  cpuOf?: 'server' | 'client';
 }
 
 /** The outcome for one variant of a group. */
@@ -60,7 +68,31 @@ export interface Row {
   ratio: number;
   ratioMin: number;
   ratioMax: number;
+  /** Whose CPU time is counted in `cpuUs`. */
+  cpuOf: 'server' | 'client';
+  /** CPU time (user + system, all threads) per round trip, µs, median over rounds; NaN when unmeasurable. */
+  cpuUs: number;
+  /**
+   * Median over rounds of (the reference's CPU per round trip / this variant's): like
+   * `ratio`, higher is better, but it counts work done rather than wall time, so it holds
+   * up better when other processes share the CPUs.
+   */
+  cpuRatio: number;
   error?: string;
+}
+
+/** CPU time used so far by all threads of a process, µs (NaN when /proc cannot say). */
+export function processCpuUs(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    let ns = 0;
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    }
+    return ns / 1000;
+  } catch {
+    return NaN;
+  }
 }
 
 function socketFor(env: Env, server: string): string {
@@ -138,6 +170,9 @@ export async function measureGroup(env: Env, g: Group): Promise<Row[]> {
   const cpu = g.pinned ? env.pinCpu : undefined;
   const servers = new Map<string, ServerProc | undefined>();
   const rates = new Map<string, number[]>(g.variants.map((v) => [v.label, []]));
+  const cpuOf = g.cpuOf ?? 'server';
+  // CPU µs per round trip, one per round (NaN where not measurable, e.g. an external server).
+  const cpus = new Map<string, number[]>(g.variants.map((v) => [v.label, []]));
   const errors = new Map<string, string>();
   try {
     for (const v of g.variants) {
@@ -149,11 +184,17 @@ export async function measureGroup(env: Env, g: Group): Promise<Row[]> {
         if (errors.has(v.label)) continue;
         env.progress(`${g.title}: ${v.label} (round ${r + 1}/${env.rounds})`);
         try {
+          const pid = servers.get(v.server)?.pid;
+          const serverCpu0 = processCpuUs(pid);
           const out = (await runJson(clientCommand(env, g, v, cpu), { cpu, timeoutMs: env.durationMs + env.warmupMs + 20_000 })) as {
             ops: number;
             seconds: number;
+            total?: number;
+            cpuUs?: number;
           };
+          const cpuUs = cpuOf === 'server' ? processCpuUs(pid) - serverCpu0 : (out.cpuUs ?? NaN);
           rates.get(v.label)?.push(out.ops / out.seconds);
+          cpus.get(v.label)?.push(cpuUs / (out.total ?? NaN));
         } catch (err) {
           errors.set(v.label, (err as Error).message);
         }
@@ -163,9 +204,12 @@ export async function measureGroup(env: Env, g: Group): Promise<Row[]> {
     for (const s of servers.values()) await s?.stop();
   }
   const refRates = rates.get(g.ref) ?? [];
+  const refCpus = cpus.get(g.ref) ?? [];
   return g.variants.map((v) => {
     const samples = rates.get(v.label) ?? [];
     const ratios = samples.map((x, i) => x / (refRates[i] ?? NaN)).filter((x) => Number.isFinite(x));
+    const cpuSamples = (cpus.get(v.label) ?? []).filter((x) => Number.isFinite(x));
+    const cpuRatios = (cpus.get(v.label) ?? []).map((x, i) => (refCpus[i] ?? NaN) / x).filter((x) => Number.isFinite(x));
     const row: Row = {
       group: g.id,
       title: g.title,
@@ -178,6 +222,9 @@ export async function measureGroup(env: Env, g: Group): Promise<Row[]> {
       ratio: median(ratios),
       ratioMin: Math.min(...ratios),
       ratioMax: Math.max(...ratios),
+      cpuOf,
+      cpuUs: median(cpuSamples),
+      cpuRatio: median(cpuRatios),
     };
     const error = errors.get(v.label);
     if (error !== undefined) row.error = error;
@@ -190,7 +237,7 @@ export interface LargeRow {
   bytes: number;
   /** Median round trip of our client against our server, ms. */
   oursMs: number;
-  /** Median round trip of the minimal JSON client against the reference server, ms. */
+  /** Median round trip of the bare JSON client against the reference server, ms. */
   refMs: number;
   refServer: string;
   ratio: number;
@@ -202,7 +249,7 @@ export interface LargeRow {
 async function timedLarge(
   env: Env,
   server: string,
-  client: 'ours' | 'rawjson',
+  client: 'ours' | 'barejson',
   bytes: number,
   iterations: number,
 ): Promise<{ ms: number; growth: number }> {
@@ -228,8 +275,8 @@ export async function measureLarge(env: Env, sizes: ReadonlyArray<{ bytes: numbe
   for (const { bytes, iterations } of sizes) {
     env.progress(`large messages: ${formatBytes(bytes)} (ours)`);
     const ours = await timedLarge(env, 'ours', 'ours', bytes, iterations);
-    env.progress(`large messages: ${formatBytes(bytes)} (minimal JSON client, ${refServer} server)`);
-    const ref = await timedLarge(env, refServer, 'rawjson', bytes, iterations);
+    env.progress(`large messages: ${formatBytes(bytes)} (bare JSON client, ${refServer} server)`);
+    const ref = await timedLarge(env, refServer, 'barejson', bytes, iterations);
     rows.push({
       bytes,
       oursMs: ours.ms,
@@ -400,6 +447,115 @@ export async function measureIdle(env: Env, server: string, conns: number): Prom
       });
     }
     await proc.stop();
+  }
+}
+
+/** One way of connecting in the burst scenario. */
+export interface BurstRow {
+  /** `raw`: net.connect without retry; `client`: connectClient with its default options. */
+  via: 'raw' | 'client';
+  /** The server kind (our server with its default backlog). */
+  server: string;
+  conns: number;
+  connected: number;
+  /** Connections that got their echo answer while all were held. */
+  answered: number;
+  /** Failed connects and calls by errno code (EAGAIN: the listen backlog was full). */
+  failures: Record<string, number>;
+  /** Why the figure is missing. */
+  note?: string;
+}
+
+/** Sockets a burst side needs beyond its connections (Node's own, stdio, IPC). */
+const BURST_FD_MARGIN = 512;
+
+/** The soft limit on open files (children inherit it); NaN when /proc cannot say. */
+export function openFileLimit(): number {
+  try {
+    const v = /^Max open files\s+(\S+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1];
+    return v === 'unlimited' ? Infinity : Number(v ?? NaN);
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * `conns` connects started at once against our server in its own process with its
+ * default backlog (only the connection counts lifted), once with raw sockets and once
+ * with connectClient; a fresh server for each.
+ */
+export async function measureBurst(env: Env, conns: number): Promise<BurstRow[]> {
+  const rows: BurstRow[] = [];
+  const limit = openFileLimit();
+  for (const via of ['raw', 'client'] as const) {
+    const row: BurstRow = { via, server: 'ours-defaults', conns, connected: 0, answered: 0, failures: {} };
+    rows.push(row);
+    if (limit < conns + BURST_FD_MARGIN) {
+      row.note = `skipped: the open file limit is ${limit}, below ${conns + BURST_FD_MARGIN} (raise it with ulimit -n)`;
+      continue;
+    }
+    env.progress(`connect burst: ${conns} concurrent connects (${via === 'raw' ? 'raw sockets' : 'connectClient'})`);
+    const proc = await startKind(env, row.server, undefined);
+    try {
+      const spec = { mode: 'burst', socket: socketFor(env, row.server), conns, via };
+      const out = (await runJson([env.node, env.clientJs, JSON.stringify(spec)], { timeoutMs: 120_000 })) as BurstResult;
+      row.connected = out.connected;
+      row.answered = out.answered;
+      row.failures = out.failures;
+    } catch (err) {
+      row.note = `error: ${(err as Error).message}`;
+    } finally {
+      await proc?.stop();
+    }
+  }
+  return rows;
+}
+
+/** The figures of the lost-answers fuzz (scripts/fuzz.mjs --lost-answers --json). */
+export interface LostAnswersRow {
+  frames: number;
+  seed: number;
+  connections: number;
+  /** Answers the server owed: every request before the hostile frame, and the error answer. */
+  owed: number;
+  /** Answers owed that never arrived intact. */
+  lost: number;
+  wrong: number;
+  extra: number;
+  stuck: number;
+  /** Socket errors the clients saw (EPIPE, ECONNRESET: the server closed while they wrote). */
+  socketErrors: Record<string, number>;
+  byKind: Record<string, { connections: number; owed: number; lost: number; errorTexts: number }>;
+  ms: number;
+  note?: string;
+}
+
+/** Runs the lost-answers fuzz against the library of this build, in a fresh server process. */
+export async function measureLostAnswers(env: Env, frames: number, seed: number): Promise<LostAnswersRow> {
+  env.progress(`lost answers: ${frames} frames, seed ${seed}`);
+  try {
+    const out = (await runJson([env.node, env.fuzzJs, '--lost-answers', `--frames=${frames}`, `--seed=${seed}`, '--json'], {
+      env: { ...process.env, GANETI_UDS_DIST: env.libJs },
+      timeoutMs: 300_000,
+      anyExit: true,
+    })) as LostAnswersRow & { serverExited?: boolean };
+    return out.serverExited === true ? { ...out, note: 'the server process exited during the run' } : out;
+  } catch (err) {
+    const nan = Number.NaN;
+    return {
+      frames,
+      seed,
+      connections: 0,
+      owed: nan,
+      lost: nan,
+      wrong: nan,
+      extra: nan,
+      stuck: nan,
+      socketErrors: {},
+      byKind: {},
+      ms: nan,
+      note: `error: ${(err as Error).message}`,
+    };
   }
 }
 

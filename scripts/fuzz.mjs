@@ -5,7 +5,21 @@
 // first failure with the seed that reproduces it. The CI runs a short version in
 // test/hardening/fuzz.test.ts.
 //
-//   node scripts/fuzz.mjs [--duration=SECONDS] [--seed=N] [--max-rss-mib=N]
+// Then the lost-answers pass (issue 13): a seeded sequence of FRAMES frames over many
+// connections, each connection carrying well-formed echo requests, one hostile frame at a
+// random position (invalid JSON, oversize, too deep, not an object, 0x03 inside a string,
+// invalid UTF-8, a missing key) and more requests after it, written in random 1-200 byte
+// pieces. The server owes an answer to every request before the hostile frame plus the
+// "Failed to parse request: ..." answer for it; the client writes all it planned (a broken
+// pipe ends its writing, nothing else), reads until EOF and checks each answer byte for byte.
+// It prints "lost answers: N of M" and fails when N > 0. test/hardening/lost-answers.test.ts
+// runs it at CI size; `npm run bench -- --only=lost-answers` reports it as a target.
+//
+//   node scripts/fuzz.mjs [--duration=SECONDS] [--seed=N] [--max-rss-mib=N] [--frames=N]
+//   node scripts/fuzz.mjs --lost-answers [--frames=N] [--seed=N] [--json]
+//     --frames        frames of the lost-answers pass (default 50000; 0 skips the pass)
+//     --lost-answers  run only the lost-answers pass
+//     --json          end with one JSON line of the lost-answers figures (for the bench and tests)
 //   env: FUZZ_DURATION, FUZZ_SEED, GANETI_UDS_DIST (the index.js to test; default ../dist/index.js)
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -30,9 +44,10 @@ const distIndex = process.env.GANETI_UDS_DIST
 const lib = await import(distIndex);
 const MAX_MESSAGE_BYTES = 64 * 1024;
 
-/** Child mode: the server under test. */
+/** Child mode: the server under test (`--server-options=JSON` overrides the fuzz defaults). */
 async function serve() {
-  const server = lib.createServer(lib.echoHandler, { maxMessageBytes: MAX_MESSAGE_BYTES });
+  const options = args['server-options'] ? JSON.parse(args['server-options']) : { maxMessageBytes: MAX_MESSAGE_BYTES };
+  const server = lib.createServer(lib.echoHandler, options);
   await server.listen(args.serve);
   process.on('message', () => {
     const m = process.memoryUsage();
@@ -43,8 +58,32 @@ async function serve() {
 }
 
 async function main() {
-  const durationS = Number(args.duration ?? process.env.FUZZ_DURATION ?? 60);
   const seed = Number(args.seed ?? process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
+  const frames = Number(args.frames ?? 50_000);
+  let failed = false;
+  if (args['lost-answers'] === undefined) failed = !(await streamFuzz(seed));
+  if (frames > 0 && !failed) {
+    const r = await lostAnswers({ seed, frames });
+    failed = r.lost > 0 || r.wrong > 0 || r.extra > 0 || r.stuck > 0;
+    if (args.json !== undefined) console.log(JSON.stringify(r));
+  }
+  process.exitCode = failed ? 1 : 0;
+}
+
+/** Forks this script as the server under test; resolves once it listens. */
+async function startChild(path, serverOptions) {
+  const extra = serverOptions ? [`--server-options=${JSON.stringify(serverOptions)}`] : [];
+  const child = fork(fileURLToPath(import.meta.url), [`--serve=${path}`, ...extra], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  await new Promise((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', (code) => reject(new Error(`the server process exited (code ${code}) before listening`)));
+  });
+  return child;
+}
+
+/** The stream fuzz for --duration seconds; resolves false on a failure. */
+async function streamFuzz(seed) {
+  const durationS = Number(args.duration ?? process.env.FUZZ_DURATION ?? 60);
   const maxRssMib = Number(args['max-rss-mib'] ?? 256);
   const dir = mkdtempSync(join(tmpdir(), 'uds-fuzz-'));
   const path = join(dir, 's.sock');
@@ -108,7 +147,7 @@ async function main() {
   stopping = true;
   child.disconnect();
   rmSync(dir, { recursive: true, force: true });
-  process.exitCode = failed || childDied ? 1 : 0;
+  return !(failed || childDied);
 }
 
 function scenario(lib) {
@@ -245,6 +284,291 @@ async function runGarbage(path, c, counters) {
   } finally {
     s.socket.destroy();
   }
+}
+
+// ---- The lost-answers pass ----
+
+/** Small limits, so that hostile frames stay cheap to write in 1-200 byte pieces. */
+const LOST_MAX_MESSAGE_BYTES = 8192;
+const LOST_MAX_DEPTH = 64;
+const LOST_SERVER_OPTIONS = {
+  maxMessageBytes: LOST_MAX_MESSAGE_BYTES,
+  maxDepth: LOST_MAX_DEPTH,
+  invalidUtf8: 'reject',
+  maxConnections: 0,
+  maxConnectionsPerUser: 0,
+};
+/** Connections open at once. */
+const LOST_CONCURRENCY = 32;
+/** Frames per connection are drawn from 1..LOST_MAX_FRAMES_PER_CONNECTION. */
+const LOST_MAX_FRAMES_PER_CONNECTION = 100;
+/** A connection the server neither answers nor closes within this is counted as stuck. */
+const LOST_CONNECTION_TIMEOUT_MS = 30_000;
+const FAILED_TO_PARSE = 'Failed to parse request: ';
+
+/** A seeded xorshift32 generator: the same seed replays the same frames and the same pieces. */
+function prng(seed) {
+  let x = seed | 0 || 0x2545f491;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 4294967296;
+  };
+}
+const below = (rand, n) => Math.floor(rand() * n);
+const pick = (rand, list) => list[below(rand, list.length)];
+
+/**
+ * The hostile frames, each with the error text the server must answer it with. Every one
+ * ends the connection after that answer (UDSServer.hs handleRawMessage closes after a parse
+ * error; oversize, depth and encoding failures are parse errors too).
+ */
+const HOSTILE = {
+  'invalid JSON': {
+    make: (rand) => Buffer.from(`{"method":"echo","args":[${pick(rand, ['1,', '"open', '}', 'tru', '[[]'])}`),
+    text: /Invalid JSON/,
+  },
+  'oversize frame': {
+    make: (rand) =>
+      Buffer.from(`{"method":"echo","args":["${'y'.repeat(LOST_MAX_MESSAGE_BYTES + 1 + below(rand, LOST_MAX_MESSAGE_BYTES))}"]}`),
+    text: new RegExp(`Message exceeds the limit of ${LOST_MAX_MESSAGE_BYTES} bytes`),
+  },
+  'too deep': {
+    make: (rand) => {
+      const depth = LOST_MAX_DEPTH + 1 + below(rand, 8);
+      return Buffer.from(`{"method":"echo","args":${'['.repeat(depth)}${']'.repeat(depth)}}`);
+    },
+    text: new RegExp(`nesting deeper than ${LOST_MAX_DEPTH} levels`),
+  },
+  'not an object': {
+    make: (rand) => Buffer.from(pick(rand, ['[1,2,3]', '"echo"', '42', 'null', 'true', '[{"method":"echo","args":[]}]'])),
+    text: /expected a JSON object/,
+  },
+  // The 0x03 ends the frame inside the string: the server sees `{"method":"echo","args":["ab`.
+  '0x03 inside a string': { make: () => Buffer.from('{"method":"echo","args":["ab\x03cd"]}'), text: /Invalid JSON/ },
+  'invalid UTF-8': {
+    make: (rand) =>
+      Buffer.concat([
+        Buffer.from('{"method":"echo","args":["'),
+        Buffer.from(pick(rand, [[0xff], [0xc3, 0x28], [0xed, 0xa0, 0x80]])),
+        Buffer.from('"]}'),
+      ]),
+    text: /not valid UTF-8/,
+  },
+  'missing key': { make: () => Buffer.from('{"args":["no method"]}'), text: /key 'method' not found/ },
+};
+const HOSTILE_KINDS = Object.keys(HOSTILE);
+
+const WORD = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -_.';
+
+/** Echo args whose JSON is the same from JSON.stringify and from any conforming server (ASCII, safe integers). */
+function echoArgs(rand) {
+  const word = () => Array.from({ length: below(rand, 40) }, () => pick(rand, WORD)).join('');
+  const args = [];
+  for (let n = 1 + below(rand, 3); n > 0; n--) {
+    const k = below(rand, 4);
+    if (k === 0) args.push(word());
+    else if (k === 1) args.push(below(rand, 1e9) - 5e8);
+    else if (k === 2) args.push([below(rand, 100), word(), { key: word() }]);
+    else args.push(pick(rand, [true, false, null]));
+  }
+  return args;
+}
+
+/**
+ * The seeded plan: connections of 1..100 frames, one hostile frame at a random position in
+ * each (kinds in turn, so each kind gets its share), the answers owed, and the piece sizes
+ * (1-200 bytes) the connection's bytes are written in.
+ */
+function lostAnswersPlan(seed, totalFrames) {
+  const rand = prng(seed);
+  const connections = [];
+  for (let left = totalFrames; left > 0; ) {
+    const frames = Math.min(left, 1 + below(rand, LOST_MAX_FRAMES_PER_CONNECTION));
+    left -= frames;
+    const kind = HOSTILE_KINDS[connections.length % HOSTILE_KINDS.length];
+    const hostileAt = below(rand, frames);
+    const parts = [];
+    const owed = [];
+    for (let i = 0; i < frames; i++) {
+      if (i === hostileAt) {
+        parts.push(HOSTILE[kind].make(rand), ETX);
+        continue;
+      }
+      const args = echoArgs(rand);
+      parts.push(Buffer.from(`${JSON.stringify({ method: 'echo', args })}\x03`));
+      if (i < hostileAt) owed.push(`{"success":true,"result":${JSON.stringify(args)}}`);
+    }
+    const bytes = Buffer.concat(parts);
+    const pieces = [];
+    for (let at = 0; at < bytes.length; ) {
+      const n = Math.min(bytes.length - at, 1 + below(rand, 200));
+      pieces.push(n);
+      at += n;
+    }
+    connections.push({ kind, frames, hostileAt, owed, bytes, pieces });
+  }
+  return connections;
+}
+
+const ETX = Buffer.from([3]);
+
+/**
+ * Plays one planned connection: writes every piece (each after the previous one's callback
+ * and a turn of the event loop, so reads interleave), ends its side, and collects answers
+ * until the socket closes. A failed write (EPIPE, ECONNRESET) destroys the socket, as it
+ * does for any Node peer: what the kernel still held for it is then never read.
+ */
+function playConnection(path, c) {
+  return new Promise((resolve) => {
+    const socket = net.createConnection({ path, allowHalfOpen: true });
+    const answers = [];
+    let rest = Buffer.alloc(0);
+    let error;
+    let eof = false;
+    let stuck = false;
+    const timer = setTimeout(() => {
+      stuck = true;
+      socket.destroy();
+    }, LOST_CONNECTION_TIMEOUT_MS);
+    socket.on('data', (chunk) => {
+      let buf = rest.length === 0 ? chunk : Buffer.concat([rest, chunk]);
+      for (let i = buf.indexOf(3); i !== -1; i = buf.indexOf(3)) {
+        answers.push(buf.subarray(0, i).toString('latin1'));
+        buf = buf.subarray(i + 1);
+      }
+      rest = buf;
+    });
+    socket.on('end', () => {
+      eof = true;
+    });
+    socket.on('error', (err) => {
+      error ??= err.code ?? err.message;
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve({ answers, error, eof, stuck });
+    });
+    socket.once('connect', async () => {
+      let at = 0;
+      for (const n of c.pieces) {
+        if (socket.destroyed) break;
+        const piece = c.bytes.subarray(at, at + n);
+        at += n;
+        await new Promise((done) => socket.write(piece, () => setImmediate(done)));
+      }
+      if (!socket.destroyed) socket.end();
+    });
+  });
+}
+
+/** Compares what came back with what was owed: the echo answers in order, then the error answer. */
+function judge(c, got) {
+  let correct = 0;
+  let wrong = 0;
+  let errorText = false;
+  got.answers.forEach((answer, i) => {
+    if (i < c.owed.length) {
+      if (answer === c.owed[i]) correct++;
+      else wrong++;
+    } else if (i === c.owed.length) {
+      let ok = false;
+      try {
+        const a = JSON.parse(answer);
+        ok =
+          a.success === false &&
+          typeof a.result === 'string' &&
+          a.result.startsWith(FAILED_TO_PARSE) &&
+          HOSTILE[c.kind].text.test(a.result);
+      } catch {
+        ok = false;
+      }
+      if (ok) {
+        correct++;
+        errorText = true;
+      } else wrong++;
+    }
+  });
+  const owed = c.owed.length + 1;
+  return { owed, correct, lost: owed - correct, wrong, extra: Math.max(0, got.answers.length - owed), errorText };
+}
+
+/**
+ * The lost-answers pass against a fresh server process; prints the verdict and returns the
+ * figures: answers owed and lost (overall and per hostile kind), wrong or extra answers,
+ * stuck connections, and the socket errors the client saw.
+ */
+async function lostAnswers({ seed, frames }) {
+  const started = performance.now();
+  const plan = lostAnswersPlan(seed, frames);
+  const dir = mkdtempSync(join(tmpdir(), 'uds-lost-'));
+  const path = join(dir, 's.sock');
+  const child = await startChild(path, LOST_SERVER_OPTIONS);
+  let serverExited = false;
+  child.once('exit', () => {
+    serverExited = true;
+  });
+  const r = {
+    seed,
+    frames,
+    connections: plan.length,
+    owed: 0,
+    received: 0,
+    lost: 0,
+    wrong: 0,
+    extra: 0,
+    stuck: 0,
+    socketErrors: {},
+    byKind: Object.fromEntries(HOSTILE_KINDS.map((k) => [k, { connections: 0, owed: 0, lost: 0, errorTexts: 0 }])),
+    serverExited: false,
+    ms: 0,
+  };
+  let next = 0;
+  const worker = async () => {
+    while (next < plan.length && !serverExited) {
+      const c = plan[next++];
+      const got = await playConnection(path, c);
+      const v = judge(c, got);
+      const k = r.byKind[c.kind];
+      r.owed += v.owed;
+      r.received += v.correct;
+      r.lost += v.lost;
+      r.wrong += v.wrong;
+      r.extra += v.extra;
+      k.connections++;
+      k.owed += v.owed;
+      k.lost += v.lost;
+      if (v.errorText) k.errorTexts++;
+      if (got.stuck) r.stuck++;
+      if (got.error !== undefined) r.socketErrors[got.error] = (r.socketErrors[got.error] ?? 0) + 1;
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: LOST_CONCURRENCY }, worker));
+  } finally {
+    r.serverExited = serverExited;
+    if (!serverExited) child.disconnect();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  // Connections never played because the server died count as lost too.
+  for (const c of plan.slice(next)) {
+    r.owed += c.owed.length + 1;
+    r.lost += c.owed.length + 1;
+  }
+  r.ms = Math.round(performance.now() - started);
+  const errs = Object.entries(r.socketErrors)
+    .map(([code, n]) => `${code} ${n}`)
+    .join(', ');
+  console.log(
+    `lost answers: ${r.lost} of ${r.owed} (${frames} frames, ${plan.length} connections, seed ${seed}, ${(r.ms / 1000).toFixed(1)} s; ` +
+      `wrong ${r.wrong}, extra ${r.extra}, stuck ${r.stuck}; client socket errors: ${errs || 'none'})`,
+  );
+  for (const [kind, k] of Object.entries(r.byKind)) {
+    console.log(`  after ${kind}: lost ${k.lost} of ${k.owed}; error text received on ${k.errorTexts} of ${k.connections} connections`);
+  }
+  if (r.serverExited) console.error('fuzz: the server process exited during the lost-answers pass');
+  return r;
 }
 
 await (args.serve ? serve() : main());

@@ -13,8 +13,16 @@ export const DEFAULT_CONNECT_RETRY_DELAY_MS = 1_000;
 export const DEFAULT_IDLE_TIMEOUT_MS = 180_000;
 /** Server send timeout: luxid's `sendTmo` = 180 s for a whole response. */
 export const DEFAULT_SEND_TIMEOUT_MS = 180_000;
-/** Listen backlog: `connectServer` passes 5; we allow more for bursts of short connections. */
-export const DEFAULT_BACKLOG = 128;
+/**
+ * Listen backlog: `connectServer` passes 5, and a full backlog refuses a Unix-socket connect
+ * at once (EAGAIN). 4096 holds bursts of thousands of connects; the kernel caps it at
+ * `net.core.somaxconn` (4096 by default since Linux 5.4).
+ */
+export const DEFAULT_BACKLOG = 4096;
+/** Lingering close: the longest a server reads and discards after it half-closed (nginx's lingering_timeout). */
+export const DEFAULT_LINGER_MS = 5_000;
+/** Lingering close: the most bytes discarded before the socket is destroyed (the default message limit). */
+export const DEFAULT_LINGER_BYTES = 64 * 1024 * 1024;
 /** Socket file mode: luxid's `ganeti-query` is 0660 (WConfd and metad use 0600). */
 export const DEFAULT_SOCKET_MODE = 0o660;
 /** Connections held at once (Ganeti: unlimited; varlink 4096, D-Bus 2048). */

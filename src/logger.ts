@@ -6,19 +6,36 @@
 /** One log method: an object of fields, then a message. */
 export type LogFn = (fields: Record<string, unknown>, message: string) => void;
 
-/** A pino-compatible logger. `child` is optional; without it fields are merged by hand. */
+/** The levels the library logs at, lowest first. */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/**
+ * A pino-compatible logger. `child` is optional; without it fields are merged by hand.
+ * `isLevelEnabled` (pino has it) lets the library skip building fields for a level that
+ * prints nothing; without it every level counts as enabled.
+ */
 export interface Logger {
   debug: LogFn;
   info: LogFn;
   warn: LogFn;
   error: LogFn;
   child?(bindings: Record<string, unknown>): Logger;
+  isLevelEnabled?(level: LogLevel): boolean;
 }
 
 const noop: LogFn = () => {};
 
 /** A logger that drops everything: the default. */
-export const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop };
+export const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop, isLevelEnabled: () => false };
+
+/**
+ * Whether `logger` prints `level`. Callers ask once (per connection, say) and keep the
+ * answer, so that a disabled level costs one comparison per event.
+ */
+export function isLogLevelEnabled(logger: Logger, level: LogLevel): boolean {
+  if (logger === silentLogger) return false;
+  return typeof logger.isLevelEnabled === 'function' ? logger.isLevelEnabled(level) : true;
+}
 
 /** A child logger with `bindings` added to every line. */
 export function childLogger(logger: Logger, bindings: Record<string, unknown>): Logger {
@@ -28,7 +45,9 @@ export function childLogger(logger: Logger, bindings: Record<string, unknown>): 
     (fn: LogFn): LogFn =>
     (fields, message) =>
       fn.call(logger, { ...bindings, ...fields }, message);
-  return { debug: wrap(logger.debug), info: wrap(logger.info), warn: wrap(logger.warn), error: wrap(logger.error) };
+  const child: Logger = { debug: wrap(logger.debug), info: wrap(logger.info), warn: wrap(logger.warn), error: wrap(logger.error) };
+  if (typeof logger.isLevelEnabled === 'function') child.isLevelEnabled = (level) => logger.isLevelEnabled?.(level) ?? true;
+  return child;
 }
 
 /** Cuts a long text for a log line, as Ganeti cuts requests at 500 and results at 2000 characters. */

@@ -2,7 +2,7 @@
  * Requests and responses (spec §1.2-1.3): the wire keys, and building and parsing calls
  * and responses with Ganeti's shapes and error texts. Pure functions over strings/Buffers.
  */
-import { decodeJson, encodeJson, type DecodeOptions } from './codec.js';
+import { decodeJson, encodeJson, encodeJsonUnchecked, type DecodeOptions } from './codec.js';
 import { ErrorCodes, GanetiError, GenericError, ProtocolError } from './errors.js';
 
 /** The keys of requests and responses (Ganeti `MsgKeys`). */
@@ -55,6 +55,19 @@ export function responseHead(success: boolean): string {
  */
 export function buildResponse(success: boolean, result: unknown): string {
   return `${responseHead(success)}${encodeJson(result)}}`;
+}
+
+/**
+ * {@link buildCall} without the ASCII escaping, for writers that escape a whole batch at
+ * once (transport/connection.ts): the text may hold characters above U+007F.
+ */
+export function buildCallText(method: string, args: unknown): string {
+  return `{"method":${encodeJsonUnchecked(method)},"args":${encodeJsonUnchecked(args)}}`;
+}
+
+/** {@link buildResponse} without the ASCII escaping (see {@link buildCallText}). */
+export function buildResponseText(success: boolean, result: unknown): string {
+  return `${responseHead(success)}${encodeJsonUnchecked(result)}}`;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

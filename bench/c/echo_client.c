@@ -5,7 +5,8 @@
  * {"method":"echo","args":["xxx..."]} of about MSG_BYTES bytes; answers are not parsed.
  *
  * usage: echo_client SOCKET CONNS DEPTH DURATION_MS WARMUP_MS MSG_BYTES
- * prints: {"ops":N,"seconds":S}
+ * prints: {"ops":N,"seconds":S,"total":T,"cpuUs":C}: N answers in the S seconds after the
+ * warm-up, T answers in all, and the CPU time (user + system, microseconds) this process used.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -110,6 +112,9 @@ int main(int argc, char **argv) {
     if (count_at_start < 0 && t >= t_start) { count_at_start = count; t_start = t; }
     if (t >= t_end && count_at_start >= 0) { t_measured = t - t_start; break; }
   }
-  printf("{\"ops\":%lld,\"seconds\":%.6f}\n", count - count_at_start, t_measured);
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  long long cpu_us = (long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000LL + ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+  printf("{\"ops\":%lld,\"seconds\":%.6f,\"total\":%lld,\"cpuUs\":%lld}\n", count - count_at_start, t_measured, count, cpu_us);
   return 0;
 }

@@ -97,8 +97,14 @@ export function startServer(cmd: string[], options: { cpu?: number; timeoutMs?: 
   });
 }
 
-/** Runs a one-shot process and parses the JSON of its last output line. */
-export function runJson(cmd: string[], options: { cpu?: number; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<unknown> {
+/**
+ * Runs a one-shot process and parses the JSON of its last output line. A non-zero exit
+ * rejects, unless `anyExit` (for programs that report a failed verdict by their exit code).
+ */
+export function runJson(
+  cmd: string[],
+  options: { cpu?: number; timeoutMs?: number; env?: NodeJS.ProcessEnv; anyExit?: boolean } = {},
+): Promise<unknown> {
   const [file, ...args] = withPin(cmd, options.cpu);
   const child = spawn(file as string, args, { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env });
   let out = '';
@@ -114,7 +120,7 @@ export function runJson(cmd: string[], options: { cpu?: number; timeoutMs?: numb
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       const last = out.trim().split('\n').pop() ?? '';
-      if (code !== 0) {
+      if (code !== 0 && (options.anyExit !== true || signal !== null)) {
         reject(
           new Error(
             `${cmd[0] ?? ''} ${signal === 'SIGKILL' ? 'timed out' : `failed (${String(code)})`}: ${err.trim().split('\n').slice(0, 3).join(' | ')}`,

@@ -78,7 +78,13 @@ export function stderrLogger(level: LogLevel, format: 'text' | 'json'): Logger {
       }
     };
   };
-  return { debug: make('debug'), info: make('info'), warn: make('warn'), error: make('error') };
+  return {
+    debug: make('debug'),
+    info: make('info'),
+    warn: make('warn'),
+    error: make('error'),
+    isLevelEnabled: (name) => LEVELS.indexOf(name) >= min,
+  };
 }
 
 /** Checks a --log-level value. */

@@ -7,10 +7,11 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { encodeJson } from '../codec.js';
+import { DEFAULT_BACKLOG } from '../defaults.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../framing.js';
 import type { ProxyExchange } from '../proxy/exchange.js';
 import { createProxy, type ProxyConnectionEvent, type ProxyOptions } from '../proxy/proxy.js';
-import { ExitCode, UsageError, parseMode, parseSize } from './options.js';
+import { ExitCode, UsageError, parseCount, parseMode, parseSize } from './options.js';
 
 export const PROXY_HELP = `Usage: ganeti-uds proxy --listen PATH --upstream PATH [options]
 
@@ -33,6 +34,8 @@ Options:
                           osparams_private_cluster as "<redacted>" (the default)
   --no-redact             print args as sent, secrets included
   --mode MODE             listen socket file mode (default 0660)
+  --backlog N             listen backlog (default ${DEFAULT_BACKLOG}; the kernel caps it at
+                          net.core.somaxconn)
   --max-message-bytes N   largest frame reported (default ${DEFAULT_MAX_MESSAGE_BYTES / 1024 / 1024}M); larger ones are
                           forwarded, but that connection is no longer reported
 
@@ -120,6 +123,7 @@ export async function runProxy(argv: string[]): Promise<number> {
       'redact-secrets': { type: 'boolean' },
       'no-redact': { type: 'boolean' },
       mode: { type: 'string' },
+      backlog: { type: 'string' },
       'max-message-bytes': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -145,6 +149,7 @@ export async function runProxy(argv: string[]): Promise<number> {
     },
   };
   if (values.mode !== undefined) options.mode = parseMode('--mode', values.mode);
+  if (values.backlog !== undefined) options.backlog = parseCount('--backlog', values.backlog);
   if (values['max-message-bytes'] !== undefined) options.maxMessageBytes = parseSize('--max-message-bytes', values['max-message-bytes']);
   mkdirSync(dirname(listen), { recursive: true, mode: 0o750 });
 

@@ -8,7 +8,15 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { echoHandler, type Handler } from '../dispatch/handler.js';
 import { createServer, type ServerOptions } from '../dispatch/server.js';
-import { DEFAULT_CLOSE_GRACE_MS, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_SEND_TIMEOUT_MS } from '../defaults.js';
+import {
+  DEFAULT_BACKLOG,
+  DEFAULT_CLOSE_GRACE_MS,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_LINGER_BYTES,
+  DEFAULT_LINGER_MS,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_SEND_TIMEOUT_MS,
+} from '../defaults.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../framing.js';
 import { DEFAULT_MAX_DEPTH } from '../codec.js';
 import { ExitCode, UsageError, parseCount, parseDuration, parseLogLevel, parseMode, parseSize, stderrLogger } from './options.js';
@@ -69,6 +77,8 @@ Socket:
   --socket PATH           socket path (default ./run/ganeti-query for --demo,
                           ./run/ganeti-uds.sock for --echo; the directory is created)
   --mode MODE             socket file mode (default 0660, as luxid; 0600 as wconfd)
+  --backlog N             listen backlog (default ${DEFAULT_BACKLOG}; the kernel caps it at
+                          net.core.somaxconn): connects beyond it fail with EAGAIN
 
 Limits (0 = no limit):
   --max-message-bytes N   largest request accepted (default ${DEFAULT_MAX_MESSAGE_BYTES / 1024 / 1024}M)
@@ -77,6 +87,10 @@ Limits (0 = no limit):
   --idle-timeout DUR      close connections idle this long (default ${DEFAULT_IDLE_TIMEOUT_MS / 1000}s)
   --send-timeout DUR      close connections that do not read their answers (default ${DEFAULT_SEND_TIMEOUT_MS / 1000}s)
   --grace DUR             time given to requests in flight at shutdown (default ${DEFAULT_CLOSE_GRACE_MS / 1000}s)
+  --linger DUR            after closing a connection on an error, read and discard what
+                          the peer still sends for up to DUR, so it reads every answer
+                          instead of a broken pipe (default ${DEFAULT_LINGER_MS / 1000}s)
+  --linger-bytes N        ... and up to N more bytes (default ${DEFAULT_LINGER_BYTES / 1024 / 1024}M)
 
 Logging (to stderr):
   --log-level LEVEL       debug, info (default), warn or error
@@ -101,6 +115,9 @@ export async function runServe(argv: string[]): Promise<number> {
       faults: { type: 'string' },
       socket: { type: 'string' },
       mode: { type: 'string' },
+      backlog: { type: 'string' },
+      linger: { type: 'string' },
+      'linger-bytes': { type: 'string' },
       'max-message-bytes': { type: 'string' },
       'max-depth': { type: 'string' },
       'max-connections': { type: 'string' },
@@ -128,6 +145,9 @@ export async function runServe(argv: string[]): Promise<number> {
   const logger = stderrLogger(parseLogLevel(values['log-level'] ?? 'info'), values['log-json'] ? 'json' : 'text');
   const options: ServerOptions = { logger };
   if (values.mode !== undefined) options.mode = parseMode('--mode', values.mode);
+  if (values.backlog !== undefined) options.backlog = parseCount('--backlog', values.backlog);
+  if (values.linger !== undefined) options.lingerMs = parseDuration('--linger', values.linger);
+  if (values['linger-bytes'] !== undefined) options.lingerBytes = parseSize('--linger-bytes', values['linger-bytes']);
   if (values['max-message-bytes'] !== undefined) options.maxMessageBytes = parseSize('--max-message-bytes', values['max-message-bytes']);
   if (values['max-depth'] !== undefined) options.maxDepth = parseCount('--max-depth', values['max-depth']);
   if (values['max-connections'] !== undefined) options.maxConnections = parseCount('--max-connections', values['max-connections']);

@@ -3,14 +3,20 @@
  * Duplex. Raw `send`/`recv` of messages, and `call` for request/response with pipelining.
  * It never re-sends a request: after a close, the caller decides (spec §3.2 shows why).
  */
-import type { Duplex, Readable, Writable } from 'node:stream';
-import type { DecodeOptions } from '../codec.js';
-import { DEFAULT_REQUEST_TIMEOUT_MS, checkDurationMs } from '../defaults.js';
-import { ConnectionClosedError, ErrorCodes, GanetiError, ProtocolError, TimeoutError } from '../errors.js';
-import { DEFAULT_MAX_MESSAGE_BYTES, FrameDecoder, checkByteLimit, encodeFrame } from '../framing.js';
+import type { Duplex } from 'node:stream';
+import { DEFAULT_MAX_DEPTH, type DecodeOptions } from '../codec.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, checkCount, checkDurationMs } from '../defaults.js';
 import { clientCallsObserved, observeClientCall, publishClientConnect } from '../diagnostics.js';
-import { buildCall, decodeResponse, type Response } from '../message.js';
+import { ConnectionClosedError, ErrorCodes, GanetiError, ProtocolError, TimeoutError } from '../errors.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, EOM, checkByteLimit, type MessageTooLargeError } from '../framing.js';
+import { buildCallText, decodeResponse, type Response } from '../message.js';
 import { connectSocket, type ConnectOptions } from '../transport/connect.js';
+import { Connection, type ConnectionOwner, type StreamPair } from '../transport/connection.js';
+
+export type { StreamPair } from '../transport/connection.js';
+
+/** Default for `maxQueuedMessages`: messages received and not taken before reading pauses. */
+export const DEFAULT_MAX_QUEUED_MESSAGES = 64;
 
 /** The outcome of {@link Client.recv} (Ganeti `RecvResult`). */
 export type RecvResult =
@@ -28,7 +34,7 @@ export interface ClientOptions extends DecodeOptions {
   requestTimeoutMs?: number;
   /** Largest message accepted, in bytes. `0` = no limit. Default: 64 MiB. */
   maxMessageBytes?: number;
-  /** Messages received but not yet taken before reading pauses. Default: 64. */
+  /** Messages received but not yet taken before reading pauses; `0` = no limit. Default: 64. */
   maxQueuedMessages?: number;
 }
 
@@ -46,46 +52,51 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-/** A stream pair: what a pipe client reads from and writes to. */
-export interface StreamPair {
-  readable: Readable;
-  writable: Writable;
+/**
+ * Someone waiting for the next message: a call (its answer, decoded on arrival, settles
+ * the call's promise) or a recv (the raw message). One object per wait, no closures on
+ * the default path: the promise's functions are captured by a shared executor.
+ */
+class Waiter {
+  resolve!: (value: unknown) => void;
+  reject!: (reason: unknown) => void;
+  /** Set when the caller stopped waiting: a call's answer is still read, then dropped. */
+  abandoned = false;
+  /** When the shared timer times this call out (performance.now() ms); 0 = own timer or none. */
+  deadline = 0;
+  timer: NodeJS.Timeout | undefined;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+  constructor(
+    readonly forCall: boolean,
+    /** A call's method, for its timeout message. */
+    readonly method: string,
+    readonly timeoutMs: number,
+  ) {}
 }
 
-/** What a waiter gets: a raw message (recv) or an answer already decoded (call). */
-type Delivered = RecvResult | { readonly kind: 'response'; readonly response: Response };
-
-interface Waiter {
-  resolve(result: Delivered): void;
-  /** A call's waiter: its message is an answer, decoded as it arrives. */
-  forCall: boolean;
-  /** Set when a call's caller stopped waiting: its answer is still read, then dropped. */
-  abandoned: boolean;
-  /** When the shared timer times this waiter out (performance.now() ms); 0 = it has its own timer or none. */
-  deadline: number;
-  /** Times the waiter out. */
-  expire?: () => void;
+// The executor of every wait's promise: it stores the functions on the waiter being made.
+let capturing: Waiter | undefined;
+function capture(resolve: (value: unknown) => void, reject: (reason: unknown) => void): void {
+  const w = capturing as Waiter;
+  w.resolve = resolve;
+  w.reject = reject;
 }
-
-const EOM_STRING = '\x03';
 
 /**
  * A connection endpoint. Messages come out of `recv` in arrival order, and answers to
  * pipelined `call`s resolve in request order (the protocol has no ids, so order is the
  * only link between a request and its answer).
  */
-export class Client {
-  readonly #readable: Readable;
-  readonly #writable: Writable;
-  readonly #decoder: FrameDecoder;
+export class Client implements ConnectionOwner {
+  readonly #conn: Connection;
   readonly #decodeOptions: DecodeOptions;
   readonly #requestTimeoutMs: number;
-  readonly #maxQueued: number;
-  // Messages received that nobody waits for yet, and callers waiting for a message.
-  #inbox: Buffer[] = [];
+  // Callers waiting for a message, oldest first (from #head).
   #waiters: Waiter[] = [];
+  #head = 0;
   #end: RecvResult | undefined;
-  #corked = false;
+  #failure: Error | undefined;
   // close() callers waiting for the answers still due.
   #idleWaiters: Array<() => void> = [];
   // One timer for all calls on the default timeout: answers come in FIFO order and those
@@ -97,27 +108,26 @@ export class Client {
    * The client takes ownership: it reads the stream and destroys it on close.
    */
   constructor(stream: Duplex | StreamPair, options: ClientOptions = {}) {
-    if ('readable' in stream && 'writable' in stream && typeof stream.readable === 'object') {
-      this.#readable = (stream as StreamPair).readable;
-      this.#writable = (stream as StreamPair).writable;
-    } else {
-      this.#readable = stream as Duplex;
-      this.#writable = stream as Duplex;
+    const maxDepth = checkCount('maxDepth', options.maxDepth ?? DEFAULT_MAX_DEPTH);
+    const invalidUtf8 = options.invalidUtf8 ?? 'latin1';
+    if (invalidUtf8 !== 'latin1' && invalidUtf8 !== 'reject') {
+      throw new RangeError(`invalidUtf8 must be 'latin1' or 'reject', got ${String(invalidUtf8)}`);
     }
-    this.#decoder = new FrameDecoder({
-      maxMessageBytes: checkByteLimit('maxMessageBytes', options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES),
-    });
-    this.#decodeOptions = { maxDepth: options.maxDepth, invalidUtf8: options.invalidUtf8 } as DecodeOptions;
+    this.#decodeOptions = { maxDepth, invalidUtf8 };
     this.#requestTimeoutMs = checkDurationMs('requestTimeoutMs', options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
-    this.#maxQueued = options.maxQueuedMessages ?? 64;
-    this.#readable.on('data', this.#onData);
-    this.#readable.on('end', this.#onEnd);
-    this.#readable.on('error', this.#onError);
-    this.#readable.on('close', this.#onClose);
-    if ((this.#writable as unknown) !== this.#readable) {
-      this.#writable.on('error', this.#onError);
-      this.#writable.on('close', this.#onClose);
-    }
+    this.#conn = new Connection(
+      stream,
+      {
+        maxMessageBytes: checkByteLimit('maxMessageBytes', options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES),
+        maxQueuedMessages: checkCount('maxQueuedMessages', options.maxQueuedMessages ?? DEFAULT_MAX_QUEUED_MESSAGES),
+        idleTimeoutMs: 0,
+        sendTimeoutMs: 0,
+        lingerMs: 0,
+        lingerBytes: 0,
+        frames: true,
+      },
+      this,
+    );
   }
 
   /** True once the connection ended (closed by either side, or failed). */
@@ -127,12 +137,12 @@ export class Client {
 
   /** Requests sent whose answers (or messages awaited) have not arrived yet. */
   get pending(): number {
-    return this.#waiters.length;
+    return this.#waiters.length - this.#head;
   }
 
   /** The underlying streams, for `clientToHandle`-style reuse elsewhere. */
   get streams(): StreamPair {
-    return { readable: this.#readable, writable: this.#writable };
+    return this.#conn.streams;
   }
 
   /**
@@ -142,7 +152,10 @@ export class Client {
    */
   send(message: string | Buffer): boolean {
     this.#checkOpen();
-    return this.#write(encodeFrame(message));
+    const payload = typeof message === 'string' ? Buffer.from(message, 'utf8') : message;
+    if (payload.indexOf(EOM) !== -1) throw new ProtocolError('Message terminator found in payload', ErrorCodes.invalidMessage);
+    this.#conn.sendFrame(payload);
+    return !this.#conn.writeBlocked;
   }
 
   /**
@@ -150,13 +163,13 @@ export class Client {
    * middle of a message) or `error` (a timeout, a stream error, an oversize message).
    */
   recv(options: CallOptions = {}): Promise<RecvResult> {
-    const message = this.#takeInbox();
-    if (message !== undefined) return Promise.resolve({ kind: 'ok', message });
+    if (this.pending === 0) {
+      const message = this.#conn.take();
+      if (message !== undefined) return Promise.resolve({ kind: 'ok', message });
+    }
     if (this.#end) return Promise.resolve(this.#end);
-    return this.#wait(options, false, (timeoutMs) => ({
-      kind: 'error',
-      error: new TimeoutError(`Timeout in reading a response (no message within ${timeoutMs} ms)`),
-    })) as Promise<RecvResult>;
+    const timeoutMs = options.timeoutMs === undefined ? this.#requestTimeoutMs : checkDurationMs('timeoutMs', options.timeoutMs);
+    return this.#wait(false, '', timeoutMs, options.signal) as Promise<RecvResult>;
   }
 
   /**
@@ -176,27 +189,24 @@ export class Client {
    * @throws the decoded GanetiError on `success:false`; RequestError for a plain-string
    *   failure; ConnectionClosedError; TimeoutError; GenericError for a malformed answer.
    */
-  call(method: string, args: unknown, options: CallOptions = {}): Promise<unknown> {
+  call(method: string, args: unknown, options?: CallOptions): Promise<unknown> {
     if (!clientCallsObserved()) return this.#call(method, args, options);
     return observeClientCall(this, method, args, () => this.#call(method, args, options));
   }
 
-  async #call(method: string, args: unknown, options: CallOptions): Promise<unknown> {
-    this.#checkOpen();
-    options.signal?.throwIfAborted();
-    const request = buildCall(method, args) + EOM_STRING;
-    this.#write(request);
-    const result = await this.#wait(options, true, (timeoutMs) => {
-      const error = new TimeoutError(`No answer to ${method} within ${timeoutMs} ms`);
-      // A late answer would be taken for the next call's: the connection is dropped.
-      queueMicrotask(() => this.destroy(new ConnectionClosedError('Connection dropped after a request timed out', { cause: error })));
-      return { kind: 'error', error };
-    });
-    if (result.kind === 'closed') throw new ConnectionClosedError();
-    if (result.kind === 'error') throw result.error;
-    if (result.kind !== 'response') throw new ProtocolError('A call received an undecoded message', ErrorCodes.invalidMessage);
-    if (!result.response.success) throw GanetiError.fromWire(result.response.result);
-    return result.response.result;
+  #call(method: string, args: unknown, options: CallOptions | undefined): Promise<unknown> {
+    let timeoutMs = this.#requestTimeoutMs;
+    try {
+      this.#checkOpen();
+      if (options !== undefined) {
+        options.signal?.throwIfAborted();
+        if (options.timeoutMs !== undefined) timeoutMs = checkDurationMs('timeoutMs', options.timeoutMs);
+      }
+      this.#conn.send(buildCallText(method, args));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#wait(true, method, timeoutMs, options?.signal, options?.timeoutMs === undefined);
   }
 
   /**
@@ -204,12 +214,14 @@ export class Client {
    * timeout. Resolves when the connection is closed. Closing twice is harmless.
    */
   async close(): Promise<void> {
-    while (!this.#end && this.#waiters.some((w) => !w.abandoned)) {
+    while (!this.#end && this.#hasLiveWaiters()) {
       await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
     }
     if (!this.#end) {
       // End our side after the queued writes are flushed, so nothing sent is lost.
-      await new Promise<void>((resolve) => this.#writable.end(() => resolve()));
+      this.#conn.flush();
+      const { writable } = this.#conn.streams;
+      await new Promise<void>((resolve) => writable.end(() => resolve()));
     }
     this.destroy();
   }
@@ -217,9 +229,9 @@ export class Client {
   /** Closes at once. Waiting calls fail with `error` (or ConnectionClosedError). */
   destroy(error?: Error): void {
     if (this.#end) return;
-    this.#finish(error ? { kind: 'error', error } : { kind: 'closed' });
-    this.#readable.destroy();
-    if ((this.#writable as unknown) !== this.#readable) this.#writable.destroy();
+    if (error !== undefined) this.#failure ??= error;
+    this.#finish();
+    this.#conn.destroy();
   }
 
   /**
@@ -228,27 +240,51 @@ export class Client {
    */
   detach(): { streams: StreamPair; buffered: Buffer } {
     this.#checkOpen();
-    if (this.#waiters.length > 0) throw new ProtocolError('Cannot detach a client with calls in flight', ErrorCodes.invalidMessage);
-    this.#readable.pause();
-    this.#readable.off('data', this.#onData);
-    this.#readable.off('end', this.#onEnd);
-    this.#readable.off('error', this.#onError);
-    this.#readable.off('close', this.#onClose);
-    this.#writable.off('error', this.#onError);
-    this.#writable.off('close', this.#onClose);
-    const parts: Buffer[] = [];
-    for (const message of this.#inbox) parts.push(message, Buffer.from([3]));
-    const tail = this.#decoder.takePending();
-    parts.push(tail);
-    this.#inbox = [];
+    if (this.pending > 0) throw new ProtocolError('Cannot detach a client with calls in flight', ErrorCodes.invalidMessage);
+    this.#conn.flush();
+    const streams = this.#conn.streams;
+    const buffered = this.#conn.detach();
     this.#end = { kind: 'closed' };
-    return { streams: { readable: this.#readable, writable: this.#writable }, buffered: Buffer.concat(parts) };
+    return { streams, buffered };
   }
 
   /** Feeds bytes as if they had been read (the bytes a handed-off connection carried). */
   inject(bytes: Buffer): void {
-    if (bytes.length > 0) this.#onData(bytes);
+    this.#conn.inject(bytes);
   }
+
+  // --- ConnectionOwner ---------------------------------------------------------
+
+  onMessages(): void {
+    const conn = this.#conn;
+    while (this.#head < this.#waiters.length && !this.#end) {
+      const message = conn.take();
+      if (message === undefined) break;
+      this.#deliver(this.#shiftWaiter(), message);
+    }
+    if (this.#idleWaiters.length > 0) this.#notifyIdle();
+  }
+
+  onFrameError(error: MessageTooLargeError): void {
+    this.destroy(error);
+  }
+
+  onInputEnd(): void {
+    this.#finish();
+    this.#conn.endOutput();
+  }
+
+  onError(error: Error): void {
+    const code = (error as NodeJS.ErrnoException).code;
+    this.#failure ??=
+      code === 'ECONNRESET' || code === 'EPIPE' ? new ConnectionClosedError(`Connection reset by peer (${code})`, { cause: error }) : error;
+  }
+
+  onClose(): void {
+    this.#finish();
+  }
+
+  // --- waiting -----------------------------------------------------------------
 
   #checkOpen(): void {
     if (this.#end) {
@@ -258,25 +294,19 @@ export class Client {
     }
   }
 
-  #write(data: string | Buffer): boolean {
-    // Writes of one tick leave together (one writev for a burst of pipelined calls).
-    if (!this.#corked) {
-      this.#corked = true;
-      this.#writable.cork();
-      process.nextTick(() => {
-        this.#corked = false;
-        this.#writable.uncork();
-      });
-    }
-    return this.#writable.write(data);
+  #hasLiveWaiters(): boolean {
+    for (let i = this.#head; i < this.#waiters.length; i++) if (!(this.#waiters[i] as Waiter).abandoned) return true;
+    return false;
   }
 
-  #takeInbox(): Buffer | undefined {
-    const message = this.#inbox.shift();
-    if (message !== undefined && this.#inbox.length < this.#maxQueued && this.#readable.isPaused() && !this.#end) {
-      this.#readable.resume();
+  #shiftWaiter(): Waiter {
+    const w = this.#waiters[this.#head] as Waiter;
+    this.#waiters[this.#head++] = DONE;
+    if (this.#head === this.#waiters.length) {
+      this.#waiters = [];
+      this.#head = 0;
     }
-    return message;
+    return w;
   }
 
   /**
@@ -284,83 +314,98 @@ export class Client {
    * (its answer is on the way and must be consumed); a recv's waiter leaves it, so the next
    * message goes to the next recv, as a timed-out Ganeti `recvMsg` leaves data unread.
    */
-  #wait(options: CallOptions, forCall: boolean, onTimeout: (timeoutMs: number) => RecvResult): Promise<Delivered> {
-    const timeoutMs = options.timeoutMs === undefined ? this.#requestTimeoutMs : checkDurationMs('timeoutMs', options.timeoutMs);
-    return new Promise<Delivered>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const signal = options.signal;
-      const giveUp = (): void => {
-        if (forCall) {
-          waiter.abandoned = true;
-        } else {
-          const at = this.#waiters.indexOf(waiter);
-          if (at !== -1) this.#waiters.splice(at, 1);
-        }
-      };
-      const onAbort = (): void => {
-        giveUp();
-        clearTimeout(timer);
-        reject(signal?.reason);
-      };
-      const waiter: Waiter = {
-        forCall,
-        abandoned: false,
-        deadline: 0,
-        resolve: (result) => {
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-          resolve(result);
-        },
-      };
-      const expire = (): void => {
-        giveUp();
-        signal?.removeEventListener('abort', onAbort);
-        resolve(onTimeout(timeoutMs));
-      };
-      if (timeoutMs > 0 && forCall && options.timeoutMs === undefined) {
-        waiter.deadline = performance.now() + timeoutMs;
-        waiter.expire = expire;
+  #wait(forCall: boolean, method: string, timeoutMs: number, signal: AbortSignal | undefined, sharedTimeout = false): Promise<unknown> {
+    const w = new Waiter(forCall, method, timeoutMs);
+    capturing = w;
+    const promise = new Promise<unknown>(capture);
+    capturing = undefined;
+    if (timeoutMs > 0) {
+      if (forCall && sharedTimeout) {
+        w.deadline = performance.now() + timeoutMs;
         this.#sharedTimer ??= setTimeout(this.#onSharedTimer, timeoutMs).unref();
-      } else if (timeoutMs > 0) {
-        timer = setTimeout(expire, timeoutMs);
+      } else {
+        w.timer = setTimeout(() => this.#expire(w), timeoutMs);
       }
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#waiters.push(waiter);
-    });
+    }
+    if (signal !== undefined) {
+      w.signal = signal;
+      w.onAbort = () => {
+        this.#giveUp(w);
+        w.reject(signal.reason);
+      };
+      signal.addEventListener('abort', w.onAbort, { once: true });
+    }
+    this.#waiters.push(w);
+    // A message that came before anyone waited (a server's refusal, say) is the answer.
+    if (this.#conn.queued > 0) this.onMessages();
+    return promise;
+  }
+
+  /** The caller stops waiting: a call's answer will be dropped, a recv leaves the queue. */
+  #giveUp(w: Waiter): void {
+    clearTimeout(w.timer);
+    if (w.onAbort !== undefined) w.signal?.removeEventListener('abort', w.onAbort);
+    if (w.forCall) {
+      w.abandoned = true;
+    } else {
+      const at = this.#waiters.indexOf(w, this.#head);
+      if (at !== -1) this.#waiters.splice(at, 1);
+    }
+    if (this.#idleWaiters.length > 0) this.#notifyIdle();
+  }
+
+  #expire(w: Waiter): void {
+    if (w.abandoned) return;
+    this.#giveUp(w);
+    if (!w.forCall) {
+      w.resolve({ kind: 'error', error: new TimeoutError(`Timeout in reading a response (no message within ${w.timeoutMs} ms)`) });
+      return;
+    }
+    const error = new TimeoutError(`No answer to ${w.method} within ${w.timeoutMs} ms`);
+    w.reject(error);
+    // A late answer would be taken for the next call's: the connection is dropped.
+    queueMicrotask(() => this.destroy(new ConnectionClosedError('Connection dropped after a request timed out', { cause: error })));
   }
 
   #onSharedTimer = (): void => {
     this.#sharedTimer = undefined;
-    const first = this.#waiters.find((w) => w.deadline > 0);
-    if (first === undefined || this.#end) return;
+    if (this.#end) return;
+    let first: Waiter | undefined;
+    for (let i = this.#head; i < this.#waiters.length; i++) {
+      const w = this.#waiters[i] as Waiter;
+      if (w.deadline > 0 && !w.abandoned) {
+        first = w;
+        break;
+      }
+    }
+    if (first === undefined) return;
     const left = first.deadline - performance.now();
-    if (left <= 0) first.expire?.();
+    if (left <= 0) this.#expire(first);
     else this.#sharedTimer = setTimeout(this.#onSharedTimer, Math.ceil(left)).unref();
   };
 
-  #deliver(message: Buffer): void {
-    const waiter = this.#waiters.shift();
-    if (waiter === undefined) {
-      this.#inbox.push(message);
-      if (this.#inbox.length >= this.#maxQueued) this.#readable.pause();
-    } else if (!waiter.forCall) {
-      waiter.resolve({ kind: 'ok', message });
-    } else {
-      let response: Response;
-      try {
-        response = decodeResponse(message, this.#decodeOptions);
-      } catch (err) {
-        // A malformed answer (e.g. a Haskell peer's non-ASCII byte 0x03 split a frame,
-        // spec §1.5) leaves us out of step with the server. It is judged on arrival, before
-        // later messages of the same read reach later calls, and the connection is dropped
-        // so that no call gets another call's answer.
-        if (!waiter.abandoned) waiter.resolve({ kind: 'error', error: err as Error });
-        this.destroy(new ConnectionClosedError('Connection dropped after a malformed answer', { cause: err }));
-        return;
-      }
-      if (!waiter.abandoned) waiter.resolve({ kind: 'response', response });
+  #deliver(w: Waiter, message: Buffer): void {
+    if (w.timer !== undefined) clearTimeout(w.timer);
+    if (w.onAbort !== undefined) w.signal?.removeEventListener('abort', w.onAbort);
+    if (!w.forCall) {
+      w.resolve({ kind: 'ok', message });
+      return;
     }
-    if (this.#idleWaiters.length > 0) this.#notifyIdle();
+    let response: Response;
+    try {
+      response = decodeResponse(message, this.#decodeOptions);
+    } catch (err) {
+      // A malformed answer (e.g. a Haskell peer's non-ASCII byte 0x03 split a frame,
+      // spec §1.5) leaves us out of step with the server. It is judged on arrival, before
+      // later messages of the same read reach later calls, and the connection is dropped
+      // so that no call gets another call's answer.
+      if (!w.abandoned) w.reject(err);
+      this.destroy(new ConnectionClosedError('Connection dropped after a malformed answer', { cause: err }));
+      return;
+    }
+    if (w.abandoned) return;
+    if (response.success) w.resolve(response.result);
+    else w.reject(GanetiError.fromWire(response.result));
   }
 
   #notifyIdle(): void {
@@ -369,49 +414,30 @@ export class Client {
     for (const resolve of idle) resolve();
   }
 
-  #onData = (chunk: Buffer): void => {
-    const messages = this.#decoder.push(chunk);
-    for (const message of messages) {
-      if (this.#end) return;
-      this.#deliver(message);
-    }
-    const error = this.#decoder.error;
-    if (error) this.destroy(error);
-  };
-
-  #onEnd = (): void => {
-    this.#decoder.end();
-    this.#finish({ kind: 'closed' });
-    this.#writable.end();
-  };
-
-  #onError = (error: Error): void => {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ECONNRESET' || code === 'EPIPE') {
-      this.#finish({ kind: 'error', error: new ConnectionClosedError(`Connection reset by peer (${code})`, { cause: error }) });
-    } else {
-      this.#finish({ kind: 'error', error });
-    }
-  };
-
-  #onClose = (): void => {
-    this.#finish({ kind: 'closed' });
-  };
-
-  #finish(result: RecvResult): void {
+  /** The connection ended: every waiter learns how. */
+  #finish(): void {
     if (this.#end) return;
-    this.#end = result;
+    const failure = this.#failure;
+    this.#end = failure === undefined ? { kind: 'closed' } : { kind: 'error', error: failure };
     clearTimeout(this.#sharedTimer);
     this.#sharedTimer = undefined;
     const waiters = this.#waiters;
+    const head = this.#head;
     this.#waiters = [];
-    for (const waiter of waiters) {
-      if (waiter.abandoned) continue;
-      waiter.resolve(result);
+    this.#head = 0;
+    for (let i = head; i < waiters.length; i++) {
+      const w = waiters[i] as Waiter;
+      clearTimeout(w.timer);
+      if (w.onAbort !== undefined) w.signal?.removeEventListener('abort', w.onAbort);
+      if (w.abandoned) continue;
+      if (!w.forCall) w.resolve(this.#end);
+      else w.reject(failure ?? new ConnectionClosedError());
     }
     this.#notifyIdle();
   }
 }
+
+const DONE = new Waiter(false, '', 0);
 
 /**
  * Connects to a daemon socket and returns a {@link Client} (Ganeti `connectClient`).

@@ -2,11 +2,13 @@
  * The server's options: their documented defaults, validation, and resolution into one
  * frozen object; and the counters a server keeps. No I/O.
  */
-import type { DecodeOptions, InvalidUtf8Policy } from '../codec.js';
+import { DEFAULT_MAX_DEPTH, type DecodeOptions, type InvalidUtf8Policy } from '../codec.js';
 import {
   DEFAULT_BACKLOG,
   DEFAULT_CLOSE_GRACE_MS,
   DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_LINGER_BYTES,
+  DEFAULT_LINGER_MS,
   DEFAULT_MAX_CONNECTIONS,
   DEFAULT_MAX_CONNECTIONS_PER_USER,
   DEFAULT_SEND_TIMEOUT_MS,
@@ -43,12 +45,20 @@ export interface ServerOptions {
   owner?: number;
   /** Group gid for the socket file. Default: unchanged. */
   group?: number;
-  /** Listen backlog. Default: 128. */
+  /** Listen backlog; the kernel caps it at net.core.somaxconn. Default: 4096. */
   backlog?: number;
   /** Remove a stale socket file (one nobody answers on) when listening. Default: true. */
   removeStaleSocket?: boolean;
   /** Time `close()` gives requests in flight before cutting connections, in ms. Default: 5000. */
   closeGraceMs?: number;
+  /**
+   * After the server ends a connection (a parse error, an oversize frame, `closeAfterReply`,
+   * shutdown), it half-closes and reads and discards for up to this long, so a peer still
+   * writing gets every answer rather than a broken pipe, in ms. Default: 5000.
+   */
+  lingerMs?: number;
+  /** ... and for at most this many more bytes from the peer. Default: 64 MiB. */
+  lingerBytes?: number;
   /** A pino-compatible logger. Default: silent. */
   logger?: Logger;
 }
@@ -67,7 +77,7 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
   if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) {
     throw new RangeError(`mode must be a file mode from 0o000 to 0o777, got ${String(options.mode)}`);
   }
-  const maxDepth = checkCount('maxDepth', options.maxDepth ?? 1024);
+  const maxDepth = checkCount('maxDepth', options.maxDepth ?? DEFAULT_MAX_DEPTH);
   const invalidUtf8 = options.invalidUtf8 ?? 'latin1';
   if (invalidUtf8 !== 'latin1' && invalidUtf8 !== 'reject') {
     throw new RangeError(`invalidUtf8 must be 'latin1' or 'reject', got ${String(invalidUtf8)}`);
@@ -88,6 +98,8 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     backlog: checkCount('backlog', options.backlog ?? DEFAULT_BACKLOG),
     removeStaleSocket: options.removeStaleSocket ?? true,
     closeGraceMs: checkDurationMs('closeGraceMs', options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS),
+    lingerMs: checkDurationMs('lingerMs', options.lingerMs ?? DEFAULT_LINGER_MS),
+    lingerBytes: checkByteLimit('lingerBytes', options.lingerBytes ?? DEFAULT_LINGER_BYTES),
     logger: options.logger ?? silentLogger,
     decode: { maxDepth, invalidUtf8 },
   });

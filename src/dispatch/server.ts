@@ -7,11 +7,12 @@ import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { checkDurationMs } from '../defaults.js';
 import { GenericError } from '../errors.js';
-import { buildResponse } from '../message.js';
+import { buildResponseText } from '../message.js';
+import { Connection, type ConnectionOwner } from '../transport/connection.js';
 import { listenSocket, removeSocketFile, type SocketFileIdentity } from '../transport/listen.js';
 import { getPeerCredentials } from '../transport/peer-credentials.js';
 import type { Handler } from './handler.js';
-import { EOM_STRING, ServerConnection } from './server-connection.js';
+import { ServerConnection } from './server-connection.js';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions, type ServerStats } from './server-options.js';
 
 export type { ServerOptions, ServerStats } from './server-options.js';
@@ -22,7 +23,9 @@ export class UdsServer {
   readonly #options: ResolvedServerOptions;
   readonly #server: net.Server;
   readonly #connections = new Set<ServerConnection>();
-  readonly #refused = new Set<Duplex>();
+  readonly #refused = new Set<Connection>();
+  /** Resolved when the last connection is gone while closing. */
+  #lastGone: (() => void) | undefined;
   readonly #perUser = new Map<number, number>();
   #socketFile: SocketFileIdentity | undefined;
   #nextId = 1;
@@ -105,11 +108,8 @@ export class UdsServer {
     });
     for (const conn of this.#connections) conn.drain();
     const allGone = new Promise<void>((resolve) => {
-      const check = (): void => {
-        if (this.#connections.size === 0) resolve();
-        else setTimeout(check, 10).unref();
-      };
-      check();
+      if (this.#connections.size === 0) resolve();
+      else this.#lastGone = resolve;
     });
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => {
@@ -118,21 +118,42 @@ export class UdsServer {
     await Promise.race([allGone, grace]);
     clearTimeout(timer);
     for (const conn of this.#connections) conn.destroy();
-    for (const stream of this.#refused) stream.destroy();
+    for (const conn of this.#refused) conn.destroy();
     await serverClosed;
     if (this.#socketFile) removeSocketFile(this.#socketFile);
     this.#options.logger.info({ path: this.#socketFile?.path }, 'closed');
   }
 
+  /** Answers a connection it will not serve with the reason, then closes it (lingering). */
   #refuse(stream: Duplex, reason: string): void {
     this.stats.connectionsRefused++;
     this.#options.logger.warn({ reason }, 'connection refused');
-    stream.on('error', () => {});
-    // Kept until closed, so close() can cut them instead of waiting for the timer below.
-    this.#refused.add(stream);
-    stream.once('close', () => this.#refused.delete(stream));
-    stream.end(buildResponse(false, new GenericError(reason).toWire()) + EOM_STRING);
-    setTimeout(() => stream.destroy(), 1000).unref();
+    const o = this.#options;
+    const refused = this.#refused;
+    const owner: ConnectionOwner = {
+      onMessages: () => {},
+      onFrameError: () => {},
+      onInputEnd: () => {},
+      onClose: () => refused.delete(conn),
+    };
+    const conn = new Connection(
+      stream,
+      {
+        maxMessageBytes: 0,
+        maxQueuedMessages: 0,
+        idleTimeoutMs: 0,
+        sendTimeoutMs: o.sendTimeoutMs,
+        lingerMs: o.lingerMs,
+        lingerBytes: o.lingerBytes,
+        frames: false,
+        counters: this.stats,
+      },
+      owner,
+    );
+    // Kept until closed, so close() can cut them instead of waiting for the linger to end.
+    refused.add(conn);
+    conn.send(buildResponseText(false, new GenericError(reason).toWire()));
+    conn.close();
   }
 
   #accept(stream: Duplex): void {
@@ -180,6 +201,7 @@ export class UdsServer {
     const conn = new ServerConnection(stream, id, peer, this.#handler, o, this.stats, () => {
       this.#connections.delete(conn);
       this.stats.connections = this.#connections.size;
+      if (this.#connections.size === 0) this.#lastGone?.();
       if (peer !== undefined) {
         const left = (this.#perUser.get(peer.uid) ?? 1) - 1;
         if (left <= 0) this.#perUser.delete(peer.uid);

@@ -7,11 +7,12 @@
 import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_MAX_DEPTH } from '../codec.js';
-import { DEFAULT_SOCKET_MODE, checkCount } from '../defaults.js';
+import { DEFAULT_BACKLOG, DEFAULT_LINGER_BYTES, DEFAULT_SOCKET_MODE, checkCount } from '../defaults.js';
 import { ConnectionClosedError } from '../errors.js';
-import { DEFAULT_MAX_MESSAGE_BYTES, FrameDecoder, checkByteLimit } from '../framing.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, checkByteLimit } from '../framing.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { checkSocketPath, connectError } from '../transport/connect.js';
+import { Connection, ReadHold } from '../transport/connection.js';
 import { listenSocket, removeSocketFile, type SocketFileIdentity } from '../transport/listen.js';
 import { ExchangeOutcome, summarizeRequest, summarizeResponse, type ProxyExchange } from './exchange.js';
 
@@ -69,6 +70,8 @@ export interface ProxyOptions {
   mode?: number;
   /** Replace a stale socket file at `listen`. Default: true. */
   removeStaleSocket?: boolean;
+  /** Listen backlog; the kernel caps it at net.core.somaxconn. Default: 4096. */
+  backlog?: number;
   /** A pino-compatible logger. Default: silent. */
   logger?: Logger;
 }
@@ -83,6 +86,7 @@ interface Resolved {
   readonly maxDepth: number;
   readonly mode: number;
   readonly removeStaleSocket: boolean;
+  readonly backlog: number;
   readonly logger: Logger;
 }
 
@@ -113,6 +117,7 @@ function resolveOptions(options: ProxyOptions): Resolved {
     maxDepth: checkCount('maxDepth', options.maxDepth ?? DEFAULT_MAX_DEPTH),
     mode: options.mode ?? DEFAULT_SOCKET_MODE,
     removeStaleSocket: options.removeStaleSocket ?? true,
+    backlog: checkCount('backlog', options.backlog ?? DEFAULT_BACKLOG),
     logger,
   });
 }
@@ -164,7 +169,7 @@ export class UdsProxy {
       mode: this.#o.mode,
       owner: undefined,
       group: undefined,
-      backlog: 128,
+      backlog: this.#o.backlog,
       removeStaleSocket: this.#o.removeStaleSocket,
     });
     this.#o.logger.info({ listen: this.#o.listen, upstream: this.#o.upstream }, 'proxy listening');
@@ -213,23 +218,21 @@ interface PendingRequest {
 }
 
 /**
- * One client connection and its upstream connection. Chunks are written on before they
- * are looked at, so the proxy adds no wait of its own; a frame decoder per direction then
- * finds message ends for the report. Requests on a connection are answered in order (the
+ * One client connection and its upstream connection, each a transport Connection. Chunks
+ * are written on before they are looked at, so the proxy adds no wait of its own; each
+ * side's frames then feed the report. Requests on a connection are answered in order (the
  * protocol has no ids), so a FIFO pairs each response with the oldest open request:
  *
  *   client ──chunk──> upstream          client <──chunk── upstream
- *      └─> decoder ─> #pending[#head..] ─> paired with each response frame
+ *      └─> frames ─> #pending[#head..] ─> paired with each response frame
  */
 class ProxyConnection {
   readonly #id: number;
-  readonly #client: net.Socket;
-  readonly #upstream: net.Socket;
+  readonly #client: Connection;
+  readonly #upstream: Connection;
   readonly #o: Resolved;
   readonly #stats: ProxyStats;
   readonly #onGone: () => void;
-  readonly #requests: FrameDecoder;
-  readonly #responses: FrameDecoder;
   #pending: PendingRequest[] = [];
   #head = 0;
   #seq = 0;
@@ -237,46 +240,63 @@ class ProxyConnection {
   #closedBy: ProxySide | undefined;
   #error: Error | null = null;
   #open = 2;
-  #lingerTimer: NodeJS.Timeout | undefined;
   readonly #gone: Promise<void>;
   #markGone!: () => void;
 
   constructor(id: number, client: net.Socket, options: Resolved, stats: ProxyStats, onGone: () => void) {
     this.#id = id;
-    this.#client = client;
     this.#o = options;
     this.#stats = stats;
     this.#onGone = onGone;
     this.#gone = new Promise((resolve) => {
       this.#markGone = resolve;
     });
-    this.#requests = new FrameDecoder({ maxMessageBytes: options.maxMessageBytes });
-    this.#responses = new FrameDecoder({ maxMessageBytes: options.maxMessageBytes });
     // Writes made before the connect completes are buffered by net.Socket and flushed on connect.
-    this.#upstream = net.createConnection({ path: options.upstream, allowHalfOpen: true });
+    const upstream = net.createConnection({ path: options.upstream, allowHalfOpen: true });
+    const connOptions = {
+      maxMessageBytes: options.maxMessageBytes,
+      maxQueuedMessages: 0,
+      idleTimeoutMs: 0,
+      sendTimeoutMs: 0,
+      lingerMs: LINGER_MS,
+      lingerBytes: options.maxMessageBytes || DEFAULT_LINGER_BYTES,
+      frames: true,
+    };
+    this.#client = new Connection(client, connOptions, {
+      onChunk: (chunk) => {
+        // Forward first: the report must not delay the daemon.
+        if (!this.#upstream.sendRaw(chunk)) this.#client.hold(ReadHold.forward);
+        this.#stats.bytesUp += chunk.length;
+      },
+      onMessages: () => this.#takeRequests(),
+      onFrameError: (error) => this.#stopTracking('client', error),
+      onInputEnd: () => {
+        this.#closedBy ??= 'client';
+        this.#upstream.endOutput();
+      },
+      onWritable: () => this.#upstream.release(ReadHold.forward),
+      onError: (error) => this.#fail('client', error),
+      onClose: () => this.#sideClosed(this.#upstream),
+    });
+    this.#upstream = new Connection(upstream, connOptions, {
+      onChunk: (chunk) => {
+        if (!this.#client.sendRaw(chunk)) this.#upstream.hold(ReadHold.forward);
+        this.#stats.bytesDown += chunk.length;
+      },
+      onMessages: () => this.#takeResponses(),
+      onFrameError: (error) => this.#stopTracking('upstream', error),
+      onInputEnd: () => {
+        this.#closedBy ??= 'upstream';
+        this.#client.endOutput();
+      },
+      onWritable: () => this.#client.release(ReadHold.forward),
+      onError: (error: NodeJS.ErrnoException) => {
+        // Before the connect completes, errno errors mean the daemon is not reachable.
+        this.#fail('upstream', upstream.connecting || error.syscall === 'connect' ? connectError(options.upstream, error) : error);
+      },
+      onClose: () => this.#sideClosed(this.#client),
+    });
     options.onConnection({ kind: 'open', connectionId: id });
-
-    client.on('data', this.#onClientData);
-    client.on('drain', () => this.#upstream.resume());
-    client.on('end', () => {
-      this.#closedBy ??= 'client';
-      this.#upstream.end();
-    });
-    client.on('error', (err) => this.#fail('client', err));
-    client.on('close', this.#onSocketClose);
-
-    const upstream = this.#upstream;
-    upstream.on('data', this.#onUpstreamData);
-    upstream.on('drain', () => this.#client.resume());
-    upstream.on('end', () => {
-      this.#closedBy ??= 'upstream';
-      this.#client.end();
-    });
-    upstream.on('error', (err: NodeJS.ErrnoException) => {
-      // Before the connect completes, errno errors mean the daemon is not reachable.
-      this.#fail('upstream', upstream.connecting || err.syscall === 'connect' ? connectError(options.upstream, err) : err);
-    });
-    upstream.on('close', this.#onSocketClose);
   }
 
   /** Cuts both sockets; resolves once both are closed and reported. */
@@ -287,31 +307,20 @@ class ProxyConnection {
     return this.#gone;
   }
 
-  #onClientData = (chunk: Buffer): void => {
-    // Forward first: the report must not delay the daemon.
-    if (!this.#upstream.write(chunk)) this.#client.pause();
-    this.#stats.bytesUp += chunk.length;
-    if (!this.#tracking) return;
-    const frames = this.#requests.push(chunk);
-    if (frames.length > 0) {
-      const at = performance.now();
-      const wallClock = Date.now();
-      for (const frame of frames) this.#pending.push({ frame, at, wallClock });
+  #takeRequests(): void {
+    const at = performance.now();
+    const wallClock = Date.now();
+    for (let frame = this.#client.take(); frame !== undefined; frame = this.#client.take()) {
+      if (this.#tracking) this.#pending.push({ frame, at, wallClock });
     }
-    if (this.#requests.error) this.#stopTracking('client', this.#requests.error);
-  };
+  }
 
-  #onUpstreamData = (chunk: Buffer): void => {
-    if (!this.#client.write(chunk)) this.#upstream.pause();
-    this.#stats.bytesDown += chunk.length;
-    if (!this.#tracking) return;
-    const frames = this.#responses.push(chunk);
-    if (frames.length > 0) {
-      const at = performance.now();
-      for (const frame of frames) this.#answer(frame, at);
+  #takeResponses(): void {
+    const at = performance.now();
+    for (let frame = this.#upstream.take(); frame !== undefined; frame = this.#upstream.take()) {
+      if (this.#tracking) this.#answer(frame, at);
     }
-    if (this.#responses.error) this.#stopTracking('upstream', this.#responses.error);
-  };
+  }
 
   #answer(response: Buffer, at: number): void {
     const request = this.#head < this.#pending.length ? this.#pending[this.#head] : undefined;
@@ -362,15 +371,12 @@ class ProxyConnection {
     this.#upstream.destroy();
   }
 
-  #onSocketClose = (): void => {
+  /** One side is gone: the other gets no more data, so it closes (lingering) too. */
+  #sideClosed(other: Connection): void {
     if (--this.#open > 0) {
-      // Once one side is fully closed the other gets no more data; give it a moment to flush.
-      const other = this.#client.destroyed ? this.#upstream : this.#client;
-      if (!other.writableEnded) other.end();
-      this.#lingerTimer = setTimeout(() => other.destroy(), LINGER_MS);
+      other.close();
       return;
     }
-    clearTimeout(this.#lingerTimer);
     const now = performance.now();
     const reason =
       this.#error?.message ??
@@ -400,10 +406,10 @@ class ProxyConnection {
     });
     this.#onGone();
     this.#markGone();
-  };
+  }
 }
 
-/** Time a half-closed connection's other side gets to flush before it is cut, in ms. */
+/** Time a side whose peer is gone gets to flush (and the proxy discards its input), in ms. */
 const LINGER_MS = 1000;
 
 const DONE: PendingRequest = { frame: Buffer.alloc(0), at: 0, wallClock: 0 };

@@ -15,9 +15,10 @@ export interface ConnectOptions {
   /** Time allowed for connecting, retries included, in ms. `0` = no limit. Default: 30000 (`luxiDefCtmo`). */
   connectTimeoutMs?: number;
   /**
-   * Retry while the socket is missing or refuses (ENOENT, ECONNREFUSED, EAGAIN), as
-   * Python's client does, until `connectTimeoutMs` runs out. Default: false (one attempt,
-   * as Haskell's `openClientSocket`).
+   * Retry while the socket is missing or refuses (ENOENT, ECONNREFUSED), as Python's
+   * client does, until `connectTimeoutMs` runs out. Default: false (one attempt, as
+   * Haskell's `openClientSocket`). A full listen backlog (EAGAIN) is retried either way,
+   * within `connectTimeoutMs`, after a few milliseconds.
    */
   retry?: boolean;
   /** Delay between attempts when retrying, in ms. Default: 1000. */
@@ -27,6 +28,13 @@ export interface ConnectOptions {
 }
 
 const RETRYABLE = new Set(['ENOENT', 'ECONNREFUSED', 'EAGAIN']);
+/**
+ * A full listen backlog refuses a Unix-socket connect at once with EAGAIN: a burst, not an
+ * absent daemon. Such attempts are always retried within the connect timeout, after a
+ * short delay that doubles from this up to {@link BACKLOG_RETRY_MAX_MS}.
+ */
+const BACKLOG_RETRY_FIRST_MS = 2;
+const BACKLOG_RETRY_MAX_MS = 100;
 
 /** Checks that `path` fits in `sun_path`; Linux would otherwise truncate or refuse it. */
 export function checkSocketPath(path: string): void {
@@ -118,27 +126,31 @@ export async function connectSocket(path: string, options: ConnectOptions = {}):
   const onOuterAbort = (): void => controller.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
   let lastError: NodeJS.ErrnoException | undefined;
+  let backlogDelayMs = BACKLOG_RETRY_FIRST_MS;
+  const timedOut = (err: unknown): never => {
+    if (controller.signal.reason === timeoutError && lastError) {
+      throw new TimeoutError(`${timeoutError.message} (last error: ${connectError(path, lastError).message})`, { cause: lastError });
+    }
+    throw err;
+  };
   try {
     for (;;) {
+      let delayMs = retryDelayMs;
       try {
         return await attempt(path, controller.signal);
       } catch (err) {
-        if (controller.signal.aborted) {
-          if (controller.signal.reason === timeoutError && lastError) {
-            throw new TimeoutError(`${timeoutError.message} (last error: ${connectError(path, lastError).message})`, { cause: lastError });
-          }
-          throw controller.signal.reason;
-        }
+        if (controller.signal.aborted) timedOut(controller.signal.reason);
         const errno = err as NodeJS.ErrnoException;
-        if (!options.retry || !RETRYABLE.has(errno.code ?? '')) throw connectError(path, errno);
+        const code = errno.code ?? '';
+        if (code === 'EAGAIN') {
+          delayMs = backlogDelayMs;
+          backlogDelayMs = Math.min(backlogDelayMs * 2, BACKLOG_RETRY_MAX_MS);
+        } else if (!options.retry || !RETRYABLE.has(code)) {
+          throw connectError(path, errno);
+        }
         lastError = errno;
       }
-      await sleep(retryDelayMs, controller.signal).catch((err: unknown) => {
-        if (controller.signal.reason === timeoutError && lastError) {
-          throw new TimeoutError(`${timeoutError.message} (last error: ${connectError(path, lastError).message})`, { cause: lastError });
-        }
-        throw err;
-      });
+      await sleep(delayMs, controller.signal).catch(timedOut);
     }
   } finally {
     clearTimeout(timer);

@@ -70,10 +70,11 @@ test('cuts off a frame streamed without a terminator at maxMessageBytes, with me
   assert.deepEqual(await normalRequest(t, server.path), { success: true, result: ['still serving'] });
 });
 
-test('closes fully after refusing an oversize frame, so a peer that keeps streaming cannot hold the connection', {
+test('after refusing an oversize frame it discards at most lingerBytes more, so a peer that keeps streaming cannot hold the connection', {
   timeout: 10_000,
 }, async (t) => {
-  const { path, server } = await startServer(t, echoHandler, { maxMessageBytes: 1000 });
+  const lingerBytes = 64 * 1024;
+  const { path, server } = await startServer(t, echoHandler, { maxMessageBytes: 1000, lingerBytes });
   const peer = await RawPeer.open(t, path);
   const chunk = Buffer.alloc(4096, 0x61);
   await peer.write(chunk);
@@ -89,7 +90,21 @@ test('closes fully after refusing an oversize frame, so a peer that keeps stream
   assert.ok(peer.socket.destroyed, `still writable after ${writes} writes`);
   assert.match(String(peer.error?.message), /EPIPE|ECONNRESET/);
   await peer.until(() => server.stats.connections === 0, 'the server to drop the connection');
-  assert.ok(server.stats.bytesIn < 64 * 4096, `server read ${server.stats.bytesIn} bytes`);
+  // What it read: the frame, the budget, and what was in flight when it gave up.
+  assert.ok(server.stats.bytesIn < lingerBytes + 64 * 4096, `server read ${server.stats.bytesIn} bytes`);
+});
+
+test('after refusing an oversize frame it reads and discards the rest of it, so the peer reads the error after writing it all', {
+  timeout: 10_000,
+}, async (t) => {
+  const { path } = await startServer(t, echoHandler, { maxMessageBytes: 1000 });
+  const peer = await RawPeer.open(t, path);
+  // A whole request of 256 KiB, written to the end before anything is read, as Python's sendall does.
+  await peer.write(`{"method":"echo","args":["${'a'.repeat(256 * 1024)}"]}\x03`);
+  const [answer] = await peer.answers(1);
+  assert.match(String(answer?.result), /^Failed to parse request: Message exceeds the limit of 1000 bytes/);
+  await peer.closedByServer();
+  assert.equal(peer.error, undefined, `the peer's writes failed: ${String(peer.error?.message)}`);
 });
 
 test('answers the connection past maxConnections with an error naming the limit and the flag, then closes it', {
