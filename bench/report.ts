@@ -5,6 +5,7 @@
 import { median } from './lib/proc.js';
 import { barChart, logLogChart, type Bar } from './svg.js';
 import type { BigClusterResult } from './big-cluster.js';
+import { compareRapi, type RapiBenchResult } from './rapi.js';
 import { formatBytes, type BurstRow, type IdleRow, type LargeRow, type LostAnswersRow, type PeerLargeRow, type Row } from './scenarios.js';
 
 /** Everything one run measured. */
@@ -24,6 +25,8 @@ export interface Results {
   lostAnswers?: LostAnswersRow;
   /** Query of 10,000 instances, demo vs real luxid (absent in older results or when not run). */
   bigCluster?: BigClusterResult;
+  /** The rapi section: ours vs the real ganeti-rapi (absent in older results or when not run). */
+  rapi?: RapiBenchResult;
   targets: Target[];
   elapsedSeconds: number;
 }
@@ -628,3 +631,22 @@ export function sizeChart(r: Results): string {
 }
 
 // ---------------------------------------------------------------------------------------
+// The rapi section (bench/rapi.ts): issue 14's targets.
+
+/**
+ * Ours vs the real ganeti-rapi: requests/s >= 10x and p50 <= 1/10, each taken at the worst
+ * cell (GET /2/instances?bulk=1 and /2/info, 1 and 10 clients, HTTP and HTTPS; the table
+ * printed with the section shows every cell).
+ */
+export function rapiTargets(r: RapiBenchResult | undefined): Target[] {
+  if (r === undefined) return [];
+  const pairs = compareRapi(r);
+  const rps = pairs.map((p) => p.rpsRatio).filter((x): x is number => x !== undefined);
+  const p50 = pairs.map((p) => p.p50Ratio).filter((x): x is number => x !== undefined);
+  const basis = (n: number): string =>
+    n > 0 ? `worst of ${n} cells (2 resources x 1/10 clients x HTTP/HTTPS)` : `not measured (${r.realNote ?? 'no real ganeti-rapi'})`;
+  return [
+    target('RAPI: ours / real ganeti-rapi requests/s', rps.length > 0 ? Math.min(...rps) : undefined, '>=', 10, 'x', basis(rps.length)),
+    target('RAPI: ours / real ganeti-rapi p50 latency', p50.length > 0 ? Math.max(...p50) : undefined, '<=', 0.1, 'x', basis(p50.length)),
+  ];
+}

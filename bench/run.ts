@@ -10,7 +10,8 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measureBigCluster, type BigClusterResult } from './big-cluster.js';
 import { BENCH_BUILD_DIR, canPin, compileC } from './lib/proc.js';
-import { evaluateTargets, markdownReport, sizeChart, textReport, throughputChart, type Results } from './report.js';
+import { evaluateTargets, markdownReport, rapiTargets, sizeChart, textReport, throughputChart, type Results } from './report.js';
+import { formatRapi, measureRapi, type RapiBenchResult } from './rapi.js';
 import {
   measureBurst,
   measureGroup,
@@ -44,6 +45,7 @@ const SECTIONS = [
   'burst',
   'lost-answers',
   'big-cluster',
+  'rapi',
 ] as const;
 /** Issue 13: 5,000 concurrent connects, and a 50,000-frame lost-answers fuzz run. */
 const BURST_CONNECTS = 5000;
@@ -289,6 +291,7 @@ async function main(): Promise<void> {
   let burst: BurstRow[] = [];
   let lostAnswers: LostAnswersRow | undefined;
   let bigCluster: BigClusterResult | undefined;
+  let rapi: RapiBenchResult | undefined;
   try {
     for (const { section, group } of groups(c.server !== undefined, ganeti !== undefined, ganeti?.pinned === true)) {
       if (!args.only.has(section)) continue;
@@ -326,6 +329,7 @@ async function main(): Promise<void> {
     }
     if (args.only.has('burst')) burst = await measureBurst(env, BURST_CONNECTS);
     if (args.only.has('lost-answers')) lostAnswers = await measureLostAnswers(env, LOST_ANSWERS_FRAMES, args.seed);
+    if (args.only.has('rapi')) rapi = await measureRapi({ quick: args.quick, progress: env.progress });
     if (args.only.has('big-cluster')) {
       // The real luxid took 40-80 s per answer on this cluster: one call per round.
       bigCluster = await measureBigCluster({
@@ -361,9 +365,11 @@ async function main(): Promise<void> {
     burst,
     ...(lostAnswers !== undefined ? { lostAnswers } : {}),
     ...(bigCluster !== undefined ? { bigCluster } : {}),
+    ...(rapi !== undefined ? { rapi } : {}),
     targets: evaluateTargets(rows, large, idle, bigCluster, { burst, lostAnswers }),
     elapsedSeconds: (Date.now() - started) / 1000,
   };
+  results.targets.push(...rapiTargets(rapi));
   const outDir = join(repo, 'bench/results');
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'latest.json'), JSON.stringify(results, null, 2) + '\n');
@@ -380,6 +386,7 @@ async function main(): Promise<void> {
     );
   }
   process.stdout.write(textReport(results));
+  if (rapi !== undefined) process.stdout.write(formatRapi(rapi));
   process.stderr.write(`results: ${join('bench/results', 'latest.json')} (${Math.round(results.elapsedSeconds)} s)\n`);
 }
 

@@ -11,6 +11,7 @@ import { DEFAULT_BACKLOG } from '../defaults.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../framing.js';
 import type { ProxyExchange } from '../proxy/exchange.js';
 import { createProxy, type ProxyConnectionEvent, type ProxyOptions } from '../proxy/proxy.js';
+import { METRICS_HELP, startMetricsFlag } from './metrics-flag.js';
 import { ExitCode, UsageError, parseCount, parseMode, parseSize } from './options.js';
 
 export const PROXY_HELP = `Usage: ganeti-uds proxy --listen PATH --upstream PATH [options]
@@ -34,6 +35,7 @@ Options:
                           osparams_private_cluster as "<redacted>" (the default)
   --no-redact             print args as sent, secrets included
   --mode MODE             listen socket file mode (default 0660)
+${METRICS_HELP}
   --backlog N             listen backlog (default ${DEFAULT_BACKLOG}; the kernel caps it at
                           net.core.somaxconn)
   --max-message-bytes N   largest frame reported (default ${DEFAULT_MAX_MESSAGE_BYTES / 1024 / 1024}M); larger ones are
@@ -124,6 +126,7 @@ export async function runProxy(argv: string[]): Promise<number> {
       'no-redact': { type: 'boolean' },
       mode: { type: 'string' },
       backlog: { type: 'string' },
+      metrics: { type: 'string' },
       'max-message-bytes': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -153,15 +156,35 @@ export async function runProxy(argv: string[]): Promise<number> {
   if (values['max-message-bytes'] !== undefined) options.maxMessageBytes = parseSize('--max-message-bytes', values['max-message-bytes']);
   mkdirSync(dirname(listen), { recursive: true, mode: 0o750 });
 
-  const proxy = await createProxy(options);
+  const metrics =
+    values.metrics === undefined ? undefined : await startMetricsFlag(values.metrics, (m, registry) => m.createProxyMetrics({ registry }));
+  if (metrics !== undefined) {
+    const { onExchange, onConnection } = options;
+    options.onExchange = (e) => {
+      metrics.hooks.onExchange(e);
+      onExchange?.(e);
+    };
+    options.onConnection = (e) => {
+      metrics.hooks.onConnection(e);
+      onConnection?.(e);
+    };
+  }
+  let proxy: Awaited<ReturnType<typeof createProxy>>;
+  try {
+    proxy = await createProxy(options);
+  } catch (err) {
+    await metrics?.close();
+    throw err;
+  }
   process.stderr.write(`ganeti-uds proxy listening on ${listen}, forwarding to ${proxy.upstream}\n`);
+  if (metrics !== undefined) process.stderr.write(`metrics at ${metrics.url}\n`);
 
   return new Promise<number>((resolveExit) => {
     let stopping = false;
     const stop = (): void => {
       if (stopping) process.exit(ExitCode.failure);
       stopping = true;
-      proxy.close().then(
+      Promise.all([proxy.close(), metrics?.close()]).then(
         () => {
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);

@@ -21,6 +21,8 @@ import { DEFAULT_MAX_MESSAGE_BYTES } from '../framing.js';
 import { DEFAULT_MAX_DEPTH } from '../codec.js';
 import { ExitCode, UsageError, parseCount, parseDuration, parseLogLevel, parseMode, parseSize, stderrLogger } from './options.js';
 import { createDemoHandler } from './demo.js';
+import { startRapiServer, type RapiServer } from '../rapi/server.js';
+import { parseListen, readRapiPem } from './rapi.js';
 
 export const SERVE_HELP = `Usage: ganeti-uds serve (--echo | --demo) [options]
 
@@ -92,6 +94,12 @@ Limits (0 = no limit):
                           instead of a broken pipe (default ${DEFAULT_LINGER_MS / 1000}s)
   --linger-bytes N        ... and up to N more bytes (default ${DEFAULT_LINGER_BYTES / 1024 / 1024}M)
 
+RAPI (--demo): Ganeti's Remote API v2 in the same process, on the demo's socket
+  --rapi PORT             serve RAPI on 127.0.0.1:PORT, plain HTTP (see 'ganeti-uds rapi --help')
+  --rapi-listen HOST:PORT the same on another address
+  --rapi-cert PEM         HTTPS instead, with this key + certificate PEM
+  --rapi-users FILE       Ganeti's RAPI users file (default: none, so writes get 401)
+
 Logging (to stderr):
   --log-level LEVEL       debug, info (default), warn or error
   --log-json              JSON lines instead of text
@@ -126,6 +134,10 @@ export async function runServe(argv: string[]): Promise<number> {
       grace: { type: 'string' },
       'log-level': { type: 'string' },
       'log-json': { type: 'boolean' },
+      rapi: { type: 'string' },
+      'rapi-listen': { type: 'string' },
+      'rapi-cert': { type: 'string' },
+      'rapi-users': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -141,6 +153,9 @@ export async function runServe(argv: string[]): Promise<number> {
     throw new UsageError('--generate and --cluster cannot be used together: pick one cluster');
   }
   if (!values.demo && (values.fault ?? values.faults) !== undefined) throw new UsageError('--fault and --faults go with --demo');
+  if (!values.demo && (values.rapi ?? values['rapi-listen'] ?? values['rapi-cert'] ?? values['rapi-users']) !== undefined) {
+    throw new UsageError('--rapi, --rapi-listen, --rapi-cert and --rapi-users go with --demo');
+  }
 
   const logger = stderrLogger(parseLogLevel(values['log-level'] ?? 'info'), values['log-json'] ? 'json' : 'text');
   const options: ServerOptions = { logger };
@@ -180,6 +195,15 @@ export async function runServe(argv: string[]): Promise<number> {
   const server = createServer(handler, options);
   await server.listen(socketPath);
   process.stdout.write(`ganeti-uds ${values.demo ? 'mock luxid' : 'echo server'} listening on ${socketPath}\n`);
+  let rapi: RapiServer | undefined;
+  try {
+    rapi = await startDemoRapi(values, socketPath, logger);
+  } catch (err) {
+    // e.g. the RAPI port is taken: stop the luxid too instead of serving half.
+    await server.close(0);
+    shutdownHandler();
+    throw err;
+  }
 
   return new Promise<number>((resolveExit) => {
     let stopping = false;
@@ -190,20 +214,50 @@ export async function runServe(argv: string[]): Promise<number> {
       }
       stopping = true;
       logger.info({ signal, graceMs }, 'shutting down');
-      server.close(graceMs).then(
-        () => {
-          shutdownHandler();
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolveExit(ExitCode.ok);
-        },
-        (err: unknown) => {
-          logger.error({ err: String(err) }, 'shutdown failed');
-          resolveExit(ExitCode.failure);
-        },
-      );
+      // RAPI first: its requests in flight still need the luxid, and its pooled
+      // connections would otherwise hold the luxid's drain for the whole grace time.
+      (rapi?.close() ?? Promise.resolve())
+        .then(() => server.close(graceMs))
+        .then(
+          () => {
+            shutdownHandler();
+            process.off('SIGINT', stop);
+            process.off('SIGTERM', stop);
+            resolveExit(ExitCode.ok);
+          },
+          (err: unknown) => {
+            logger.error({ err: String(err) }, 'shutdown failed');
+            resolveExit(ExitCode.failure);
+          },
+        );
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+}
+
+/** `serve --demo --rapi PORT`: the RAPI server on the demo's socket, in this process. */
+async function startDemoRapi(
+  values: { demo?: boolean; rapi?: string; 'rapi-listen'?: string; 'rapi-cert'?: string; 'rapi-users'?: string },
+  socketPath: string,
+  logger: ReturnType<typeof stderrLogger>,
+): Promise<RapiServer | undefined> {
+  const wanted = values.rapi ?? values['rapi-listen'];
+  if (wanted === undefined) {
+    if (values['rapi-cert'] !== undefined || values['rapi-users'] !== undefined)
+      throw new UsageError('--rapi-cert and --rapi-users go with --rapi PORT');
+    return undefined;
+  }
+  if (values.rapi !== undefined && values['rapi-listen'] !== undefined) throw new UsageError('--rapi and --rapi-listen exclude each other');
+  const { host, port } = parseListen(values.rapi !== undefined ? '--rapi' : '--rapi-listen', wanted);
+  const server = await startRapiServer({
+    luxiSocket: socketPath,
+    host,
+    port,
+    ...(values['rapi-cert'] !== undefined ? { tls: { pem: readRapiPem('--rapi-cert', values['rapi-cert']) } } : {}),
+    ...(values['rapi-users'] !== undefined ? { users: resolve(values['rapi-users']) } : {}),
+    logger,
+  });
+  process.stdout.write(`ganeti-uds RAPI listening on ${server.tls ? 'https' : 'http'}://${server.address.host}:${server.address.port}/\n`);
+  return server;
 }

@@ -6,48 +6,17 @@
 // the opcode it submitted and what the demo answered. Skipped loudly when Ganeti, setpriv,
 // openssl or the gnt-rapi user is missing.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseExactJson, stringifyExactJson } from '../../src/exact-json.js';
-import { GANETI_PYTHONPATH, PYTHON, ganetiSkip, repoRoot, run } from './peers.js';
+import { GANETI_PYTHONPATH, PYTHON, repoRoot, run } from './peers.js';
+import { RAPI_READER, RAPI_WRITER, rapiSkip, startRealRapi, type RapiCredentials, type RealRapi } from './rapi-harness.js';
 import { startVirtualCluster, type VirtualCluster } from './virtual-cluster.js';
-
-const RAPI_DAEMON = join(GANETI_PYTHONPATH, 'ganeti-rapi');
-const INSTALL = 'run `sudo bash .ci/install-ganeti.sh`';
-
-function userIds(user: string): { uid: number; gid: number } | undefined {
-  const uid = spawnSync('id', ['-u', user], { encoding: 'utf8' });
-  const gid = spawnSync('id', ['-g', user], { encoding: 'utf8' });
-  if (uid.status !== 0 || gid.status !== 0) return undefined;
-  return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
-}
-
-function rapiSkip(): string | false {
-  const base = ganetiSkip();
-  if (base) return base;
-  const why = (need: string): string => {
-    const msg = `ganeti-rapi interop SKIPPED: ${need}`;
-    process.stderr.write(`\n*** ${msg} ***\n\n`);
-    return msg;
-  };
-  if (!existsSync(RAPI_DAEMON)) return why(`${RAPI_DAEMON} missing (package ganeti-3.0): ${INSTALL}`);
-  if (process.getuid?.() !== 0) return why('must run as root (ganeti-rapi is started as the gnt-rapi user with setpriv)');
-  if (spawnSync('setpriv', ['--version']).status !== 0) return why('setpriv missing: `apt-get install util-linux`');
-  if (spawnSync('openssl', ['version']).status !== 0) return why(`openssl missing: ${INSTALL} (or \`apt-get install openssl\`)`);
-  if (userIds('gnt-rapi') === undefined) return why(`user gnt-rapi missing: ${INSTALL}`);
-  const curl = spawnSync(PYTHON, ['-c', 'import pycurl'], { env: { PYTHONPATH: GANETI_PYTHONPATH } });
-  if (curl.status !== 0)
-    return why(`python3-pycurl missing (the RAPI client needs it): ${INSTALL} (or \`apt-get install python3-pycurl\`)`);
-  return false;
-}
 
 const skip = rapiSkip();
 
-const WRITER = { user: 'admin', password: 's3cret' };
-const READER = { user: 'reader', password: 'r3ad' };
+const WRITER: RapiCredentials = RAPI_WRITER;
+const READER: RapiCredentials = RAPI_READER;
 
 /** One call of rapi_driver.py. */
 interface RapiCall {
@@ -62,52 +31,9 @@ type RapiLine =
   | { ok: true; result: unknown; succeeded?: boolean; job?: { status: string; ops: unknown[]; opresult: unknown[]; oplog: unknown } }
   | { ok: false; error_class: string; message: string; code: number | null };
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-/** Resolves once 127.0.0.1:port accepts a connection; rejects when the daemon exits or after `ms`. */
-function waitListening(port: number, child: ChildProcess, ms: number, output: () => string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let done = false;
-    const finish = (err?: Error): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      child.off('close', onClose);
-      if (err) reject(err);
-      else resolve();
-    };
-    const onClose = (code: number | null): void => finish(new Error(`ganeti-rapi exited ${code} before listening:\n${output()}`));
-    const timer = setTimeout(() => finish(new Error(`ganeti-rapi did not listen on ${port} within ${ms} ms:\n${output()}`)), ms);
-    child.on('close', onClose);
-    // The daemon says nothing on stdout when ready: try its port until it answers.
-    const attempt = (): void => {
-      if (done) return;
-      const sock = createConnection({ host: '127.0.0.1', port });
-      sock.once('connect', () => {
-        sock.destroy();
-        finish();
-      });
-      sock.once('error', () => {
-        sock.destroy();
-        setTimeout(attempt, 50);
-      });
-    };
-    attempt();
-  });
-}
-
 describe('the real ganeti-rapi on serve --demo, driven by GanetiRapiClient', { skip, timeout: 100_000 }, () => {
   let vc: VirtualCluster | undefined;
-  let daemon: ChildProcess | undefined;
-  let daemonExit: Promise<number | null> | undefined;
-  let daemonOut = '';
+  let daemon: RealRapi | undefined;
   let port = 0;
   let cafile = '';
   const cluster = (): VirtualCluster => vc ?? assert.fail('the virtual cluster did not start');
@@ -148,73 +74,14 @@ describe('the real ganeti-rapi on serve --demo, driven by GanetiRapiClient', { s
 
   before(async () => {
     vc = await startVirtualCluster();
-    const root = vc.root;
-    const ids = userIds('gnt-rapi') ?? assert.fail('gnt-rapi vanished');
-    const lib = join(root, 'var/lib/ganeti');
-    // A key and a self-signed certificate in one file, as Ganeti's rapi.pem.
-    const key = join(root, 'rapi-key.pem');
-    cafile = join(root, 'rapi-cert.pem');
-    const ssl = await run(
-      'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${vc.hostname}`, '-keyout', key, '-out', cafile],
-      { timeoutMs: 30_000, cwd: root },
-    );
-    assert.equal(ssl.code, 0, ssl.stderr);
-    const pem = join(lib, 'rapi.pem');
-    writeFileSync(pem, readFileSync(key, 'utf8') + readFileSync(cafile, 'utf8'), { mode: 0o400 });
-    chownSync(pem, ids.uid, ids.gid);
-    writeFileSync(join(lib, 'rapi/users'), `${WRITER.user} ${WRITER.password} write\n${READER.user} ${READER.password} read\n`);
-    chmodSync(join(lib, 'rapi/users'), 0o644);
-    for (const dir of ['var/log/ganeti', 'var/run/ganeti']) chownSync(join(root, dir), ids.uid, ids.gid);
-
-    port = await freePort();
-    daemon = spawn(
-      'setpriv',
-      [
-        '--reuid=gnt-rapi',
-        '--regid=gnt-rapi',
-        '--init-groups',
-        PYTHON,
-        RAPI_DAEMON,
-        '-f',
-        '--syslog=no',
-        '-b',
-        '127.0.0.1',
-        '-p',
-        String(port),
-      ],
-      { env: vc.env(), cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
-    );
-    const child = daemon;
-    daemonExit = new Promise((resolve) => child.on('close', (code) => resolve(code)));
-    child.stdout?.on('data', (c: Buffer) => (daemonOut += c.toString('utf8')));
-    child.stderr?.on('data', (c: Buffer) => (daemonOut += c.toString('utf8')));
-    const log = (): string => {
-      const file = join(root, 'var/log/ganeti/rapi-daemon.log');
-      return `${daemonOut}\n${existsSync(file) ? readFileSync(file, 'utf8') : '(no rapi-daemon.log)'}`;
-    };
-    await waitListening(port, child, 20_000, log);
+    // The daemon reaches the demo through the recording socket, so failures name its opcodes.
+    daemon = await startRealRapi({ luxiSocket: vc.socket, hostname: vc.hostname, clusterName: vc.clusterName });
+    port = daemon.port;
+    cafile = daemon.caFile ?? assert.fail('the HTTPS daemon has no certificate file');
   });
 
   after(async () => {
-    const child = daemon;
-    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-      // The daemon forks per connection: stop its whole process group.
-      try {
-        process.kill(-child.pid, 'SIGTERM');
-      } catch {
-        // gone
-      }
-      const timer = setTimeout(() => {
-        try {
-          process.kill(-(child.pid ?? 0), 'SIGKILL');
-        } catch {
-          // gone
-        }
-      }, 5000);
-      await daemonExit;
-      clearTimeout(timer);
-    }
+    await daemon?.stop();
     await vc?.stop();
   });
 

@@ -44,6 +44,8 @@ const ENTRIES: Readonly<Record<string, string>> = {
   './luxi': 'dist/luxi',
   './rpc': 'dist/rpc',
   './demo': 'dist/demo-entry',
+  './rapi': 'dist/rapi',
+  './metrics': 'dist/metrics/index',
 };
 
 function run(command: string, args: readonly string[], cwd: string, timeout = 90_000): SpawnSyncReturns<string> {
